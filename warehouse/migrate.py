@@ -1,0 +1,62 @@
+"""Bringing a warehouse file to the current schema version, and applying the SQL views in sql/."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import datetime
+from graphlib import CycleError, TopologicalSorter
+from pathlib import Path
+
+from sqlalchemy import Connection, func, insert, select
+from sqlalchemy.exc import DBAPIError
+
+from warehouse.engine import WarehouseError
+from warehouse.schema import SCHEMA_VERSION, metadata, schema_info
+
+# Step N brings a version N-1 file to version N (tables that are new in N are made by create_all).
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {}
+
+
+def views_dir() -> Path:
+    """sql/ beside the packages in a checkout; warehouse/sql in an installed wheel."""
+    packaged = Path(__file__).resolve().parent / "sql"
+    return packaged if packaged.is_dir() else Path(__file__).resolve().parent.parent / "sql"
+
+
+def ensure_schema(conn: Connection, now: datetime) -> int:
+    """Create what is missing, migrate an older file, refuse a newer one. Idempotent. Returns the
+    version the file is at afterwards."""
+    metadata.create_all(conn, checkfirst=True)
+    stored = conn.execute(select(func.max(schema_info.c.version))).scalar_one_or_none()
+    if stored is not None and stored > SCHEMA_VERSION:
+        raise WarehouseError(
+            f"the warehouse is at schema version {stored}, newer than this tradewatch ({SCHEMA_VERSION}): "
+            "upgrade tradewatch"
+        )
+    for version in range((stored or 0) + 1, SCHEMA_VERSION + 1):
+        if stored is not None and version in MIGRATIONS:
+            MIGRATIONS[version](conn)
+        conn.execute(insert(schema_info).values(version=version, applied_at=now))
+    apply_views(conn, views_dir())
+    return SCHEMA_VERSION
+
+
+def apply_views(conn: Connection, directory: Path) -> list[str]:
+    """Run every `*.sql` file (one `create or replace view <file stem>` each), a view after the views it
+    names, so files need no numeric prefixes. Returns the view names in the order applied."""
+    texts = {path.stem: path.read_text(encoding="utf-8") for path in sorted(directory.glob("*.sql"))}
+    graph = {
+        name: {other for other in texts if other != name and re.search(rf"\b{other}\b", text)}
+        for name, text in texts.items()
+    }
+    try:
+        order = list(TopologicalSorter(graph).static_order())
+    except CycleError as exc:
+        raise WarehouseError(f"views refer to each other in a cycle: {exc.args[1]}") from None
+    for name in order:
+        try:
+            conn.exec_driver_sql(texts[name])
+        except DBAPIError as exc:
+            raise WarehouseError(f"view {name}.sql does not apply: {exc.orig}") from exc
+    return order

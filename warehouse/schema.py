@@ -1,0 +1,132 @@
+"""The warehouse schema: one SQLAlchemy metadata for every table, and its version.
+
+Keys are natural text keys (hashes of canonical URLs, source slugs): duckdb-engine has no autoincrement,
+and a natural key is what makes every load an idempotent upsert. Every loaded row carries the `run_id`
+of the run that last wrote it.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    Integer,
+    LargeBinary,
+    MetaData,
+    Table,
+    Text,
+)
+
+# Bump when a table changes, and add the step that brings version N-1 to N in warehouse.migrate.
+SCHEMA_VERSION = 1
+
+metadata = MetaData()
+
+
+def _ts(name: str, nullable: bool = True) -> Column[object]:
+    return Column(name, DateTime(timezone=True), nullable=nullable)
+
+
+schema_info = Table(
+    "schema_info",
+    metadata,
+    Column("version", Integer, primary_key=True),
+    _ts("applied_at", nullable=False),
+)
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("run_id", Text, primary_key=True),
+    Column("flow_run_id", Text),
+    _ts("started_at", nullable=False),
+    _ts("finished_at"),
+    Column("status", Text, nullable=False),  # running | completed | failed
+    Column("config_path", Text),
+    Column("sources_polled", Integer),
+    Column("feeds_not_modified", Integer),
+    Column("feeds_failed", Integer),
+    Column("entries_seen", Integer),
+    Column("articles_new", Integer),
+    Column("articles_skipped", Integer),
+    Column("articles_failed", Integer),
+    Column("duration_s", Float),
+    Column("error", Text),
+)
+
+sources = Table(
+    "sources",
+    metadata,
+    Column("source_id", Text, primary_key=True),  # slug of the configured name
+    Column("name", Text, nullable=False),
+    Column("feed_url", Text, nullable=False),
+    Column("country", Text),
+    Column("language", Text),
+    Column("enabled", Boolean, nullable=False),
+    # Conditional-GET validators of the last successful poll.
+    Column("etag", Text),
+    Column("last_modified", Text),
+    _ts("last_polled_at"),
+    Column("last_outcome", Text),
+    Column("run_id", Text, nullable=False),
+)
+
+feed_fetches = Table(
+    "feed_fetches",
+    metadata,
+    Column("fetch_id", Text, primary_key=True),  # run_id + source_id: one poll per source per run
+    Column("run_id", Text, nullable=False),
+    Column("source_id", Text, nullable=False),
+    _ts("fetched_at", nullable=False),
+    Column("outcome", Text, nullable=False),  # extractors.models.FetchOutcome
+    Column("http_status", Integer),
+    Column("etag", Text),
+    Column("last_modified", Text),
+    Column("entry_count", Integer, nullable=False),
+    Column("new_entry_count", Integer, nullable=False),
+    Column("skipped_entry_count", Integer, nullable=False),
+    Column("bozo", Boolean, nullable=False),
+    Column("error", Text),
+    Column("duration_ms", Integer, nullable=False),
+)
+
+articles = Table(
+    "articles",
+    metadata,
+    Column("article_id", Text, primary_key=True),  # extractors.urls.article_id(canonical_url)
+    Column("source_id", Text, nullable=False),
+    Column("url", Text, nullable=False),  # the link as the feed gave it
+    Column("canonical_url", Text, nullable=False),
+    Column("final_url", Text),  # after redirects
+    Column("feed_title", Text),
+    Column("title", Text),
+    Column("author", Text),
+    _ts("published_at"),
+    _ts("fetched_at", nullable=False),
+    Column("language", Text),
+    Column("site_name", Text),
+    Column("text", Text),
+    Column("text_sha256", Text),
+    Column("word_count", Integer, nullable=False),
+    # ok | empty | not_html | failed (extraction) | a FetchOutcome value when the fetch itself failed
+    Column("extraction_status", Text, nullable=False),
+    Column("http_status", Integer),
+    Column("error", Text),
+    Column("attempts", Integer, nullable=False),
+    Column("run_id", Text, nullable=False),
+)
+
+raw_pages = Table(
+    "raw_pages",
+    metadata,
+    Column("article_id", Text, primary_key=True),
+    Column("final_url", Text, nullable=False),
+    Column("http_status", Integer),
+    Column("content_type", Text),
+    _ts("fetched_at", nullable=False),
+    Column("size_bytes", Integer, nullable=False),
+    Column("body_gzip", LargeBinary, nullable=False),  # the page as served, gzip-compressed
+    Column("run_id", Text, nullable=False),
+)

@@ -1,0 +1,207 @@
+"""The warehouse's domain operations: what a run reads before it fetches, and what it writes after."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import pyarrow as pa
+from sqlalchemy import Connection, select, update
+
+from extractors.models import ExtractionStatus, FetchOutcome, Validators
+from warehouse.load import UpsertResult, upsert
+from warehouse.records import ArticleRecord, FeedPoll, SourceRecord
+from warehouse.schema import articles, feed_fetches, raw_pages, runs, sources
+
+TRANSIENT_STATUSES = tuple(o.value for o in FetchOutcome if o.is_transient)
+
+
+@dataclass(frozen=True, slots=True)
+class RunCounts:
+    sources_polled: int = 0
+    feeds_not_modified: int = 0
+    feeds_failed: int = 0
+    entries_seen: int = 0
+    articles_new: int = 0
+    articles_skipped: int = 0
+    articles_failed: int = 0
+
+
+def start_run(
+    conn: Connection, run_id: str, *, started_at: datetime, flow_run_id: str | None, config_path: str | None
+) -> None:
+    upsert(
+        conn,
+        runs,
+        [
+            {
+                "run_id": run_id,
+                "flow_run_id": flow_run_id,
+                "started_at": started_at,
+                "status": "running",
+                "config_path": config_path,
+            }
+        ],
+    )
+
+
+def finish_run(
+    conn: Connection,
+    run_id: str,
+    *,
+    finished_at: datetime,
+    status: str,
+    counts: RunCounts,
+    duration_s: float,
+    error: str | None = None,
+) -> None:
+    values: dict[str, Any] = {
+        "finished_at": finished_at,
+        "status": status,
+        "duration_s": duration_s,
+        "error": error,
+        **{name: getattr(counts, name) for name in RunCounts.__slots__},
+    }
+    conn.execute(update(runs).where(runs.c.run_id == run_id).values(**values))
+
+
+def source_validators(conn: Connection) -> dict[str, Validators]:
+    rows = conn.execute(select(sources.c.source_id, sources.c.etag, sources.c.last_modified))
+    return {r.source_id: Validators(etag=r.etag, last_modified=r.last_modified) for r in rows}
+
+
+def articles_to_fetch(conn: Connection, candidate_ids: Iterable[str], *, max_attempts: int) -> dict[str, int]:
+    """Of the candidates, those to fetch now, with their earlier attempt count: the ones never stored,
+    and those whose last fetch failed transiently fewer than `max_attempts` times. Candidates are joined
+    in the database, so memory does not grow with the warehouse."""
+    ids = list(dict.fromkeys(candidate_ids))
+    if not ids:
+        return {}
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    raw.register("_tw_candidates", pa.table({"article_id": pa.array(ids, pa.large_string())}))
+    try:
+        stored = conn.exec_driver_sql(
+            "select a.article_id, a.extraction_status, a.attempts "
+            "from _tw_candidates c join articles a using (article_id)"
+        ).all()
+    finally:
+        raw.unregister("_tw_candidates")
+    to_fetch = dict.fromkeys(ids, 0)
+    for article_id, status, attempts in stored:
+        if status in TRANSIENT_STATUSES and attempts < max_attempts:
+            to_fetch[article_id] = attempts
+        else:
+            del to_fetch[article_id]
+    return to_fetch
+
+
+def save_sources(conn: Connection, run_id: str, records: Sequence[SourceRecord]) -> UpsertResult:
+    return upsert(
+        conn,
+        sources,
+        [
+            {
+                "source_id": r.source_id,
+                "name": r.name,
+                "feed_url": r.feed_url,
+                "country": r.country,
+                "language": r.language,
+                "enabled": r.enabled,
+                "etag": r.validators.etag,
+                "last_modified": r.validators.last_modified,
+                "last_polled_at": r.last_polled_at,
+                "last_outcome": r.last_outcome,
+                "run_id": run_id,
+            }
+            for r in records
+        ],
+    )
+
+
+def save_feed_polls(conn: Connection, run_id: str, polls: Sequence[FeedPoll]) -> UpsertResult:
+    return upsert(
+        conn,
+        feed_fetches,
+        [
+            {
+                "fetch_id": f"{run_id}:{p.source_id}",
+                "run_id": run_id,
+                "source_id": p.source_id,
+                "fetched_at": p.fetched_at,
+                "outcome": p.fetch.outcome.value,
+                "http_status": p.fetch.status,
+                "etag": p.fetch.validators.etag,
+                "last_modified": p.fetch.validators.last_modified,
+                "entry_count": len(p.feed.entries) if p.feed else 0,
+                "new_entry_count": p.new_entries,
+                "skipped_entry_count": p.feed.skipped_entries if p.feed else 0,
+                "bozo": bool(p.feed and p.feed.bozo),
+                "error": p.fetch.error or (p.feed.bozo_reason if p.feed else None),
+                "duration_ms": round(p.fetch.elapsed_s * 1000),
+            }
+            for p in polls
+        ],
+    )
+
+
+def article_status(record: ArticleRecord) -> str:
+    """ok | empty | not_html | failed from extraction, or the fetch outcome when the fetch failed."""
+    if record.article is None:
+        return record.fetch.outcome.value
+    return record.article.status.value
+
+
+def save_articles(conn: Connection, run_id: str, records: Sequence[ArticleRecord]) -> UpsertResult:
+    """Articles and, for pages that were fetched, their raw HTML (gzip) in one step."""
+    result = upsert(conn, articles, [_article_row(run_id, r) for r in records])
+    upsert(
+        conn,
+        raw_pages,
+        [
+            {
+                "article_id": r.pending.article_id,
+                "final_url": r.fetch.final_url or r.fetch.url,
+                "http_status": r.fetch.status,
+                "content_type": r.fetch.content_type,
+                "fetched_at": r.fetched_at,
+                "size_bytes": len(r.fetch.body),
+                "body_gzip": gzip.compress(r.fetch.body, compresslevel=6),
+                "run_id": run_id,
+            }
+            for r in records
+            if r.fetch.outcome is FetchOutcome.OK
+        ],
+    )
+    return result
+
+
+def _article_row(run_id: str, record: ArticleRecord) -> Mapping[str, Any]:
+    pending, fetch, article = record.pending, record.fetch, record.article
+    text = article.text if article and article.status is ExtractionStatus.OK else None
+    return {
+        "article_id": pending.article_id,
+        "source_id": pending.source_id,
+        "url": pending.entry.link,
+        "canonical_url": pending.canonical_url,
+        "final_url": fetch.final_url,
+        "feed_title": pending.entry.title,
+        "title": (article.title if article else None) or pending.entry.title,
+        "author": (article.author if article else None) or pending.entry.author,
+        "published_at": (article.published_at if article else None) or pending.entry.published_at,
+        "fetched_at": record.fetched_at,
+        "language": (article.language if article else None) or pending.language,
+        "site_name": article.site_name if article else None,
+        "text": text,
+        "text_sha256": hashlib.sha256(text.encode()).hexdigest() if text else None,
+        "word_count": article.word_count if article and text else 0,
+        "extraction_status": article_status(record),
+        "http_status": fetch.status,
+        "error": (article.error if article else None) or fetch.error,
+        "attempts": pending.previous_attempts + 1,  # runs that tried it, not HTTP retries
+        "run_id": run_id,
+    }
