@@ -14,10 +14,12 @@ from typing import Any
 
 import pyarrow as pa
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Connection,
     Date,
     DateTime,
+    Double,
     Float,
     Integer,
     LargeBinary,
@@ -38,10 +40,15 @@ class UpsertResult:
 def _arrow_type(sql_type: TypeEngine[Any]) -> pa.DataType:
     if isinstance(sql_type, Boolean):
         return pa.bool_()
-    if isinstance(sql_type, Integer):
+    # SQLAlchemy's Integer and Float are DuckDB's 32-bit INTEGER and FLOAT; the wide types come first.
+    if isinstance(sql_type, BigInteger):
         return pa.int64()
-    if isinstance(sql_type, Float):
+    if isinstance(sql_type, Integer):
+        return pa.int32()
+    if isinstance(sql_type, Double):
         return pa.float64()
+    if isinstance(sql_type, Float):
+        return pa.float32()
     if isinstance(sql_type, DateTime):
         return pa.timestamp("us", tz="UTC") if sql_type.timezone else pa.timestamp("us")
     if isinstance(sql_type, Date):
@@ -90,23 +97,23 @@ def upsert(
     columns = [c.name for c in table.columns]
     to_update = [c for c in columns if c not in key] if update is None else list(update)
 
+    q = conn.dialect.identifier_preparer.quote
+    target = q(table.name)
     staging = next(_staging_names)
     raw = conn.connection.driver_connection
     assert raw is not None
     raw.register(staging, data)
     try:
-        join = " and ".join(f"t.{k} = s.{k}" for k in key)
-        existing = conn.exec_driver_sql(
-            f"select count(*) from {staging} s join {table.name} t on {join}"
-        ).scalar_one()
-        column_list = ", ".join(columns)
+        join = " and ".join(f"t.{q(k)} = s.{q(k)}" for k in key)
+        existing = conn.exec_driver_sql(f"select count(*) from {staging} s join {target} t on {join}").scalar_one()
+        column_list = ", ".join(q(c) for c in columns)
         if to_update:
-            action = "do update set " + ", ".join(f"{c} = excluded.{c}" for c in to_update)
+            action = "do update set " + ", ".join(f"{q(c)} = excluded.{q(c)}" for c in to_update)
         else:
             action = "do nothing"
         conn.exec_driver_sql(
-            f"insert into {table.name} ({column_list}) select {column_list} from {staging} "
-            f"on conflict ({', '.join(key)}) {action}"
+            f"insert into {target} ({column_list}) select {column_list} from {staging} "
+            f"on conflict ({', '.join(q(k) for k in key)}) {action}"
         )
     finally:
         raw.unregister(staging)

@@ -11,7 +11,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     DateTime,
-    Float,
+    Double,
     Integer,
     LargeBinary,
     MetaData,
@@ -32,7 +32,7 @@ def _ts(name: str, nullable: bool = True) -> Column[object]:
 schema_info = Table(
     "schema_info",
     metadata,
-    Column("version", Integer, primary_key=True),
+    Column("version", Integer, primary_key=True, autoincrement=False),
     _ts("applied_at", nullable=False),
 )
 
@@ -52,7 +52,7 @@ runs = Table(
     Column("articles_new", Integer),
     Column("articles_skipped", Integer),
     Column("articles_failed", Integer),
-    Column("duration_s", Float),
+    Column("duration_s", Double),
     Column("error", Text),
 )
 

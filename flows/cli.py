@@ -1,0 +1,149 @@
+"""The `tradewatch` command."""
+
+from __future__ import annotations
+
+import os
+
+# Before Prefect is imported: no telemetry from an offline machine, and room for a cold ephemeral server
+# start (8-14 s here, close to Prefect's 20 s default).
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy.exc import DBAPIError
+
+from flows.config import ConfigError, Settings, load_settings, resolve_config_path
+from warehouse.engine import WarehouseError, reader
+
+app = typer.Typer(
+    help="tradewatch: follow tariffs and trade negotiations in the news, into a DuckDB warehouse.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option("--config", "-c", help="TOML config file (default: $TRADEWATCH_CONFIG or ./tradewatch.toml)."),
+]
+
+
+def _settings(config: Path | None) -> Settings:
+    try:
+        return load_settings(config)
+    except ConfigError as exc:
+        err.print(f"[red]config error:[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from None
+
+
+def _fail(exc: Exception) -> typer.Exit:
+    err.print(f"[red]error:[/red] {exc}", highlight=False)
+    return typer.Exit(1)
+
+
+@app.command()
+def run(config: ConfigOption = None) -> None:
+    """Run the daily flow once now and print what it found."""
+    settings = _settings(config)
+    from flows.daily import daily
+    from flows.summary import render
+
+    resolved = resolve_config_path(config)
+    where = "the bundled sample news (served on 127.0.0.1)" if settings.sample else (
+        f"{len(settings.enabled_sources)} sources")
+    err.print(f"tradewatch: running the daily flow on {where} -> {settings.warehouse.path}")
+    try:
+        summary = daily(config_path=str(resolved) if resolved else None)
+    except WarehouseError as exc:
+        raise _fail(exc) from None
+    render(summary, out)
+
+
+@app.command()
+def serve(config: ConfigOption = None) -> None:
+    """Serve the daily flow on the configured cron schedule (runs until interrupted)."""
+    settings = _settings(config)
+    from prefect.schedules import Cron
+
+    from flows.daily import daily
+
+    resolved = resolve_config_path(config)
+    err.print(f"tradewatch: serving 'daily' on cron '{settings.schedule.cron}' ({settings.schedule.timezone})")
+    daily.serve(
+        name="tradewatch-daily",
+        schedules=[Cron(settings.schedule.cron, timezone=settings.schedule.timezone)],
+        parameters={"config_path": str(resolved.resolve()) if resolved else None},
+    )
+
+
+@app.command()
+def status(config: ConfigOption = None, runs: Annotated[int, typer.Option(help="How many runs.")] = 10) -> None:
+    """Show the last runs and each source's health."""
+    settings = _settings(config)
+    queries = {
+        "Last runs": (
+            "select run_id, started_at, status, sources_polled, articles_new, articles_skipped, "
+            f"articles_failed, round(duration_s, 1) as seconds from runs order by started_at desc limit {runs}"
+        ),
+        "Sources": (
+            "select source_id, is_enabled, last_outcome, last_polled_at, failed_last_10, articles_ok, "
+            "articles_failed from source_health"
+        ),
+    }
+    try:
+        with reader(settings.warehouse.path, lock_timeout_s=settings.warehouse.lock_timeout_s) as conn:
+            for title, query in queries.items():
+                result = conn.exec_driver_sql(query)
+                out.print(_table(list(result.keys()), result.all(), title))
+    except WarehouseError as exc:
+        raise _fail(exc) from None
+
+
+@app.command()
+def sql(
+    query: Annotated[str, typer.Argument(help="A read-only SQL query, e.g. \"select count(*) from articles\".")],
+    config: ConfigOption = None,
+    output: Annotated[str, typer.Option("--format", "-f", help="table, csv or json.")] = "table",
+) -> None:
+    """Run a read-only SQL query on the warehouse (waits while a run is loading)."""
+    settings = _settings(config)
+    if output not in ("table", "csv", "json"):
+        err.print("[red]error:[/red] --format must be table, csv or json")
+        raise typer.Exit(2)
+    try:
+        with reader(settings.warehouse.path, lock_timeout_s=settings.warehouse.lock_timeout_s) as conn:
+            result = conn.exec_driver_sql(query)
+            columns, rows = list(result.keys()), result.all()
+    except DBAPIError as exc:
+        raise _fail(exc.orig or exc) from None
+    except WarehouseError as exc:
+        raise _fail(exc) from None
+    if output == "json":
+        out.print_json(json.dumps([dict(zip(columns, r, strict=True)) for r in rows], default=str))
+    elif output == "csv":
+        import csv
+        import sys
+
+        writer = csv.writer(sys.stdout)
+        writer.writerow(columns)
+        writer.writerows(rows)
+    else:
+        out.print(_table(columns, rows))
+
+
+def _table(columns: Sequence[str], rows: Sequence[Sequence[Any]], title: str | None = None) -> Table:
+    table = Table(title=title, title_justify="left")
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*("" if v is None else str(v) for v in row))
+    return table

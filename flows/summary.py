@@ -1,0 +1,114 @@
+"""What a run did, for people: the Prefect artifact (markdown) and the terminal table (rich)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Console, Group
+from rich.table import Table
+
+from warehouse.records import ArticleRecord, FeedPoll
+from warehouse.store import RunCounts, article_status
+
+MAX_LISTED_FAILURES = 20
+
+
+@dataclass(frozen=True, slots=True)
+class SourceLine:
+    source_id: str
+    outcome: str
+    entries: int
+    new: int
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    url: str
+    status: str
+    error: str
+
+
+@dataclass(frozen=True, slots=True)
+class RunSummary:
+    run_id: str
+    duration_s: float
+    counts: RunCounts
+    sources: tuple[SourceLine, ...]
+    failures: tuple[Failure, ...]
+    warehouse: str
+
+    @classmethod
+    def build(
+        cls,
+        run_id: str,
+        duration_s: float,
+        counts: RunCounts,
+        polls: Sequence[FeedPoll],
+        records: Sequence[ArticleRecord],
+        warehouse: Path,
+    ) -> RunSummary:
+        lines = tuple(
+            SourceLine(
+                source_id=p.source_id,
+                outcome=p.fetch.outcome.value,
+                entries=len(p.feed.entries) if p.feed else 0,
+                new=p.new_entries,
+                note=p.fetch.error or ((p.feed.bozo_reason or "") if p.feed else ""),
+            )
+            for p in polls
+        )
+        failures = tuple(
+            Failure(
+                url=r.pending.entry.link,
+                status=article_status(r),
+                error=(r.article.error if r.article else None) or r.fetch.error or "",
+            )
+            for r in records
+            if article_status(r) != "ok"
+        )
+        return cls(run_id, duration_s, counts, lines, failures, str(warehouse))
+
+
+def _headline(s: RunSummary) -> str:
+    c = s.counts
+    return (
+        f"{c.sources_polled} sources polled ({c.feeds_not_modified} unchanged, {c.feeds_failed} failed); "
+        f"articles: {c.articles_new} new, {c.articles_skipped} skipped, {c.articles_failed} failed; "
+        f"{s.duration_s:.1f} s"
+    )
+
+
+def summary_markdown(s: RunSummary) -> str:
+    rows = "\n".join(
+        f"| {x.source_id} | {x.outcome} | {x.entries} | {x.new} | {x.note} |" for x in s.sources
+    )
+    text = (
+        f"# tradewatch daily run `{s.run_id}`\n\n{_headline(s)}\n\n"
+        f"| source | outcome | entries | new | note |\n|---|---|---|---|---|\n{rows}\n"
+    )
+    if s.failures:
+        listed = "\n".join(f"- {f.status}: {f.url} {f.error}" for f in s.failures[:MAX_LISTED_FAILURES])
+        text += f"\n## Failed articles ({len(s.failures)})\n{listed}\n"
+    return text
+
+
+def render(s: RunSummary, console: Console) -> None:
+    table = Table(title="Sources", title_justify="left")
+    for name in ("source", "outcome", "entries", "new", "note"):
+        table.add_column(name, justify="right" if name in ("entries", "new") else "left")
+    for x in s.sources:
+        style = "" if x.outcome in ("ok", "not_modified") else "red"
+        table.add_row(x.source_id, x.outcome, str(x.entries), str(x.new), x.note, style=style)
+    parts: list[Table | str] = [table]
+    if s.failures:
+        failed = Table(title=f"Failed articles ({len(s.failures)})", title_justify="left")
+        for name in ("status", "url", "error"):
+            failed.add_column(name)
+        for f in s.failures[:MAX_LISTED_FAILURES]:
+            failed.add_row(f.status, f.url, f.error)
+        parts.append(failed)
+    console.print(Group(*parts))
+    console.print(f"[bold]{_headline(s)}[/bold]\nwarehouse: {s.warehouse} (run {s.run_id})")

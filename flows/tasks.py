@@ -1,0 +1,184 @@
+"""The daily flow's steps as Prefect tasks, each over a whole batch (a task run costs ~35 ms of Prefect
+overhead, so one task per article would cost more than the work).
+
+Tasks hold no logic of their own beyond wiring: fetching and parsing live in extractors/, storage in
+warehouse/. No task caches its inputs (NO_CACHE): hashing megabytes of HTML would buy nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from concurrent.futures import Executor, Future
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+from prefect.exceptions import MissingContextError
+from prefect.logging import get_run_logger
+
+from extractors.articles import extract_article
+from extractors.feeds import parse_feed
+from extractors.http import ARTICLE_ACCEPT, FEED_ACCEPT, fetch_all
+from extractors.models import Article, FetchOutcome, FetchResult, Validators
+from extractors.urls import article_id, canonical_url
+from flows.config import HttpSettings, SourceConfig
+from flows.progress import QUIET, RunProgress
+from warehouse import store
+from warehouse.engine import reader, writer
+from warehouse.load import UpsertResult
+from warehouse.records import ArticleRecord, FeedPoll, PendingArticle, SourceRecord
+
+
+def logger() -> logging.Logger | logging.LoggerAdapter[logging.Logger]:
+    """The run logger inside a flow run, a plain logger when a task's `.fn` is called directly."""
+    try:
+        return get_run_logger()
+    except MissingContextError:
+        return logging.getLogger("tradewatch")
+
+
+def source_id(source: SourceConfig) -> str:
+    return "-".join("".join(ch if ch.isalnum() else " " for ch in source.name.lower()).split())
+
+
+@task(name="poll-feeds", cache_policy=NO_CACHE)
+def poll_feeds(
+    sources: Sequence[SourceConfig],
+    validators: dict[str, Validators],
+    http: HttpSettings,
+    progress: RunProgress = QUIET,
+) -> list[FeedPoll]:
+    """Fetch every feed (conditional GET) and parse what changed. One broken source is a logged,
+    counted failure; it never stops the others."""
+    log = logger()
+    requests = [(str(s.feed_url), validators.get(source_id(s))) for s in sources]
+    with progress.stage("Polling feeds", len(requests)) as advance:
+        results = fetch_all(http, requests, lambda _: advance(1), accept=FEED_ACCEPT)
+    polls = []
+    for source, result in zip(sources, results, strict=True):
+        feed = None
+        if result.outcome is FetchOutcome.OK:
+            feed = parse_feed(result.body, url=result.final_url or result.url, headers=result.headers)
+            if feed.bozo:
+                log.warning("source %s: malformed feed (%s); kept %d entries",
+                            source.name, feed.bozo_reason, len(feed.entries))
+        elif result.outcome is not FetchOutcome.NOT_MODIFIED:
+            log.warning("source %s: feed fetch failed: %s: %s", source.name, result.outcome, result.error)
+        polls.append(FeedPoll(source_id(source), datetime.now(UTC), replace(result, body=b""), feed))
+    return polls
+
+
+def source_records(
+    sources: Sequence[SourceConfig], polls: Sequence[FeedPoll], previous: dict[str, Validators]
+) -> list[SourceRecord]:
+    """Each source's new state: validators from a successful poll, else the ones it had."""
+    by_source = {p.source_id: p for p in polls}
+    records = []
+    for source in sources:
+        sid = source_id(source)
+        poll = by_source.get(sid)
+        validators = previous.get(sid, Validators())
+        if poll and poll.fetch.outcome is FetchOutcome.OK:
+            validators = poll.fetch.validators
+        records.append(
+            SourceRecord(
+                source_id=sid,
+                name=source.name,
+                feed_url=str(source.feed_url),
+                country=source.country,
+                language=source.language,
+                enabled=source.enabled,
+                validators=validators,
+                last_polled_at=poll.fetched_at if poll else None,
+                last_outcome=poll.fetch.outcome.value if poll else None,
+            )
+        )
+    return records
+
+
+def candidate_articles(
+    sources: Sequence[SourceConfig], polls: Sequence[FeedPoll]
+) -> tuple[list[PendingArticle], int]:
+    """Every entry of this run's feeds once (first feed wins), keyed by canonical URL; and how many
+    entries had a link that cannot be fetched."""
+    language = {source_id(s): s.language for s in sources}
+    seen: dict[str, PendingArticle] = {}
+    invalid = 0
+    for poll in polls:
+        for entry in poll.feed.entries if poll.feed else ():
+            try:
+                canonical = canonical_url(entry.link)
+            except ValueError as exc:
+                logger().warning("source %s: entry link skipped: %s", poll.source_id, exc)
+                invalid += 1
+                continue
+            aid = article_id(canonical)
+            seen.setdefault(aid, PendingArticle(aid, canonical, poll.source_id, entry, language[poll.source_id]))
+    return list(seen.values()), invalid
+
+
+@task(name="select-new-articles", cache_policy=NO_CACHE)
+def select_new(
+    candidates: Sequence[PendingArticle], warehouse: Path, lock_timeout_s: float, max_attempts: int
+) -> list[PendingArticle]:
+    """Drop what the warehouse already holds; an article is fetched once ever (transient failures are
+    retried up to `max_attempts` runs)."""
+    with reader(warehouse, lock_timeout_s=lock_timeout_s) as conn:
+        wanted = store.articles_to_fetch(conn, (c.article_id for c in candidates), max_attempts=max_attempts)
+    return [replace(c, previous_attempts=wanted[c.article_id]) for c in candidates if c.article_id in wanted]
+
+
+@task(name="fetch-articles", cache_policy=NO_CACHE)
+def fetch_articles(
+    batch: Sequence[PendingArticle], http: HttpSettings, progress: RunProgress = QUIET
+) -> list[FetchResult]:
+    with progress.stage("Fetching articles", len(batch)) as advance:
+        return fetch_all(http, [(p.entry.link, None) for p in batch], lambda _: advance(1), accept=ARTICLE_ACCEPT)
+
+
+@task(name="extract-articles", cache_policy=NO_CACHE)
+def extract_articles(
+    batch: Sequence[PendingArticle],
+    fetched: Sequence[FetchResult],
+    pool: Executor,
+    progress: RunProgress = QUIET,
+) -> list[ArticleRecord]:
+    """Extract the fetched pages in the process pool (trafilatura is CPU-bound: both cores work)."""
+    now = datetime.now(UTC)
+    futures: list[Future[Article] | None] = [
+        pool.submit(
+            extract_article,
+            result.body,
+            url=result.final_url or result.url,
+            content_type=result.content_type,
+            fallback_published_at=pending.entry.published_at,
+            fallback_language=pending.language,
+        )
+        if result.outcome is FetchOutcome.OK
+        else None
+        for pending, result in zip(batch, fetched, strict=True)
+    ]
+    records = []
+    with progress.stage("Extracting articles", len(futures)) as advance:
+        for pending, result, future in zip(batch, fetched, futures, strict=True):
+            article = future.result() if future else None
+            records.append(ArticleRecord(pending, now, result, article))
+            advance(1)
+    log = logger()
+    for record in records:
+        status = store.article_status(record)
+        if status != "ok":
+            error = (record.article.error if record.article else None) or record.fetch.error or ""
+            log.warning("article %s: %s %s", record.pending.entry.link, status, error)
+    return records
+
+
+@task(name="load-articles", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
+def load_articles(
+    records: Sequence[ArticleRecord], run_id: str, warehouse: Path, lock_timeout_s: float
+) -> UpsertResult:
+    with writer(warehouse, lock_timeout_s=lock_timeout_s) as conn:
+        return store.save_articles(conn, run_id, records)

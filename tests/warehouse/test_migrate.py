@@ -1,0 +1,80 @@
+import shutil
+import subprocess
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from warehouse.engine import WarehouseError, reader, writer
+from warehouse.migrate import apply_views, ensure_schema, views_dir
+from warehouse.schema import SCHEMA_VERSION, metadata
+
+NOW = datetime(2026, 11, 24, 6, 0, tzinfo=UTC)
+
+
+def _ensure(path: Path) -> int:
+    with writer(path) as conn:
+        return ensure_schema(conn, NOW)
+
+
+def test_ensure_schema_is_idempotent_and_records_the_version(tmp_path: Path) -> None:
+    path = tmp_path / "w.duckdb"
+    assert _ensure(path) == SCHEMA_VERSION
+    assert _ensure(path) == SCHEMA_VERSION
+    with reader(path) as conn:
+        versions = conn.execute(text("select version from schema_info")).scalars().all()
+        tables = set(conn.execute(text("select table_name from information_schema.tables")).scalars())
+    assert versions == list(range(1, SCHEMA_VERSION + 1))
+    assert set(metadata.tables) <= tables
+    assert {p.stem for p in views_dir().glob("*.sql")} <= tables
+
+
+def test_a_newer_warehouse_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "w.duckdb"
+    _ensure(path)
+    with writer(path) as conn:
+        conn.execute(text(f"insert into schema_info values ({SCHEMA_VERSION + 1}, now())"))
+    with pytest.raises(WarehouseError, match="newer than this tradewatch"):
+        _ensure(path)
+
+
+def test_every_view_file_defines_the_view_it_is_named_for() -> None:
+    for path in views_dir().glob("*.sql"):
+        body = path.read_text().lower()
+        assert f"create or replace view {path.stem} as" in body, path.name
+
+
+def test_views_apply_after_the_views_they_read(tmp_path: Path) -> None:
+    views = tmp_path / "sql"
+    views.mkdir()
+    (views / "a_totals.sql").write_text("create or replace view a_totals as select sum(n) as n from b_numbers")
+    (views / "b_numbers.sql").write_text("create or replace view b_numbers as select 1 as n")
+    with writer(tmp_path / "w.duckdb") as conn:
+        assert apply_views(conn, views) == ["b_numbers", "a_totals"]
+        assert conn.execute(text("select n from a_totals")).scalar_one() == 1
+
+
+def test_a_broken_view_names_its_file(tmp_path: Path) -> None:
+    views = tmp_path / "sql"
+    views.mkdir()
+    (views / "broken.sql").write_text("create or replace view broken as select * from no_such_table")
+    with pytest.raises(WarehouseError, match=r"broken\.sql"), writer(tmp_path / "w.duckdb") as conn:
+        apply_views(conn, views)
+
+
+def test_the_duckdb_cli_opens_the_warehouse(tmp_path: Path) -> None:
+    """Analysts use the duckdb CLI from PyPI (duckdb-cli 1.5.x); it must read the file we write."""
+    cli = shutil.which("duckdb", path=str(Path(__file__).resolve().parents[2] / ".venv" / "bin")) or shutil.which(
+        "duckdb"
+    )
+    if cli is None:
+        pytest.skip("duckdb CLI not installed (pip install duckdb-cli)")
+    path = tmp_path / "w.duckdb"
+    _ensure(path)
+    done = subprocess.run(
+        [cli, "-readonly", "-csv", str(path), "-c", "select count(*) as n from articles"],
+        capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["n", "0"]
