@@ -33,7 +33,9 @@ err = Console(stderr=True)
 
 ConfigOption = Annotated[
     Path | None,
-    typer.Option("--config", "-c", help="TOML config file (default: $TRADEWATCH_CONFIG or ./tradewatch.toml)."),
+    typer.Option(
+        "--config", "-c", help="TOML config file (default: $TRADEWATCH_CONFIG or ./tradewatch.toml)."
+    ),
 ]
 
 
@@ -58,8 +60,11 @@ def run(config: ConfigOption = None) -> None:
     from flows.summary import render
 
     resolved = resolve_config_path(config)
-    where = "the bundled sample news (served on 127.0.0.1)" if settings.sample else (
-        f"{len(settings.enabled_sources)} sources")
+    where = (
+        "the bundled sample news (served on 127.0.0.1)"
+        if settings.sample
+        else (f"{len(settings.enabled_sources)} sources")
+    )
     err.print(f"tradewatch: running the daily flow on {where} -> {settings.warehouse.path}")
     try:
         summary = daily(config_path=str(resolved) if resolved else None)
@@ -77,7 +82,9 @@ def serve(config: ConfigOption = None) -> None:
     from flows.daily import daily
 
     resolved = resolve_config_path(config)
-    err.print(f"tradewatch: serving 'daily' on cron '{settings.schedule.cron}' ({settings.schedule.timezone})")
+    err.print(
+        f"tradewatch: serving 'daily' on cron '{settings.schedule.cron}' ({settings.schedule.timezone})"
+    )
     daily.serve(
         name="tradewatch-daily",
         schedules=[Cron(settings.schedule.cron, timezone=settings.schedule.timezone)],
@@ -86,13 +93,15 @@ def serve(config: ConfigOption = None) -> None:
 
 
 @app.command()
-def status(config: ConfigOption = None, runs: Annotated[int, typer.Option(help="How many runs.")] = 10) -> None:
+def status(
+    config: ConfigOption = None, runs: Annotated[int, typer.Option(help="How many runs.")] = 10
+) -> None:
     """Show the last runs and each source's health."""
     settings = _settings(config)
     queries = {
         "Last runs": (
             "select run_id, started_at, status, sources_polled, articles_new, articles_skipped, "
-            f"articles_failed, round(duration_s, 1) as seconds from runs order by started_at desc limit {runs}"
+            f"articles_failed, duration_s from run_history limit {runs}"
         ),
         "Sources": (
             "select source_id, is_enabled, last_outcome, last_polled_at, failed_last_10, articles_ok, "
@@ -110,7 +119,9 @@ def status(config: ConfigOption = None, runs: Annotated[int, typer.Option(help="
 
 @app.command()
 def sql(
-    query: Annotated[str, typer.Argument(help="A read-only SQL query, e.g. \"select count(*) from articles\".")],
+    query: Annotated[
+        str, typer.Argument(help='A read-only SQL query, e.g. "select count(*) from articles".')
+    ],
     config: ConfigOption = None,
     output: Annotated[str, typer.Option("--format", "-f", help="table, csv or json.")] = "table",
 ) -> None:

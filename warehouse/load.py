@@ -105,7 +105,9 @@ def upsert(
     raw.register(staging, data)
     try:
         join = " and ".join(f"t.{q(k)} = s.{q(k)}" for k in key)
-        existing = conn.exec_driver_sql(f"select count(*) from {staging} s join {target} t on {join}").scalar_one()
+        existing = conn.exec_driver_sql(
+            f"select count(*) from {staging} s join {target} t on {join}"
+        ).scalar_one()
         column_list = ", ".join(q(c) for c in columns)
         if to_update:
             action = "do update set " + ", ".join(f"{q(c)} = excluded.{q(c)}" for c in to_update)

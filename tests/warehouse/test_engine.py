@@ -19,7 +19,9 @@ time.sleep(float(sys.argv[2]))
 
 def _hold(path: Path, seconds: float) -> subprocess.Popen[str]:
     """Another process holding the file read-write, as a tradewatch run does while it loads."""
-    proc = subprocess.Popen([sys.executable, "-c", HOLD, str(path), str(seconds)], stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(path), str(seconds)], stdout=subprocess.PIPE, text=True
+    )
     assert proc.stdout is not None and proc.stdout.readline().strip() == "held"
     return proc
 
@@ -38,8 +40,9 @@ def test_reader_gives_up_with_a_clear_message(tmp_path: Path) -> None:
     path = tmp_path / "w.duckdb"
     proc = _hold(path, 5.0)
     try:
-        with pytest.raises(WarehouseBusy, match=rf"held by process {proc.pid}.*lock_timeout_s"), reader(
-            path, lock_timeout_s=0.5
+        with (
+            pytest.raises(WarehouseBusy, match=rf"held by process {proc.pid}.*lock_timeout_s"),
+            reader(path, lock_timeout_s=0.5),
         ):
             pass
     finally:

@@ -101,7 +101,9 @@ rows_strategy = st.lists(
 
 @settings(max_examples=15, deadline=None)
 @given(rows=rows_strategy)
-def test_round_trip_and_idempotence(tmp_path_factory: pytest.TempPathFactory, rows: list[dict[str, object]]) -> None:
+def test_round_trip_and_idempotence(
+    tmp_path_factory: pytest.TempPathFactory, rows: list[dict[str, object]]
+) -> None:
     """Load twice, count once: what is read back is the last row per key, whatever the load count."""
     path = tmp_path_factory.mktemp("rt") / "rt.duckdb"
     with writer(path) as conn:

@@ -48,7 +48,9 @@ def test_every_view_file_defines_the_view_it_is_named_for() -> None:
 def test_views_apply_after_the_views_they_read(tmp_path: Path) -> None:
     views = tmp_path / "sql"
     views.mkdir()
-    (views / "a_totals.sql").write_text("create or replace view a_totals as select sum(n) as n from b_numbers")
+    (views / "a_totals.sql").write_text(
+        "create or replace view a_totals as select sum(n) as n from b_numbers"
+    )
     (views / "b_numbers.sql").write_text("create or replace view b_numbers as select 1 as n")
     with writer(tmp_path / "w.duckdb") as conn:
         assert apply_views(conn, views) == ["b_numbers", "a_totals"]
@@ -65,16 +67,19 @@ def test_a_broken_view_names_its_file(tmp_path: Path) -> None:
 
 def test_the_duckdb_cli_opens_the_warehouse(tmp_path: Path) -> None:
     """Analysts use the duckdb CLI from PyPI (duckdb-cli 1.5.x); it must read the file we write."""
-    cli = shutil.which("duckdb", path=str(Path(__file__).resolve().parents[2] / ".venv" / "bin")) or shutil.which(
-        "duckdb"
-    )
+    cli = shutil.which(
+        "duckdb", path=str(Path(__file__).resolve().parents[2] / ".venv" / "bin")
+    ) or shutil.which("duckdb")
     if cli is None:
         pytest.skip("duckdb CLI not installed (pip install duckdb-cli)")
     path = tmp_path / "w.duckdb"
     _ensure(path)
     done = subprocess.run(
         [cli, "-readonly", "-csv", str(path), "-c", "select count(*) as n from articles"],
-        capture_output=True, text=True, timeout=60, check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["n", "0"]
