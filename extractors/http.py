@@ -33,15 +33,20 @@ _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _KEPT_HEADERS = ("content-type", "content-location", "content-language", "etag", "last-modified")
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 
 
 def is_blocked_address(address: IPAddress) -> bool:
     """True for any address a fetch of a public URL must never reach: private, loopback, link-local,
-    multicast, reserved, unspecified, or not globally routable (e.g. 100.64/10, documentation ranges).
-    IPv6 addresses that embed an IPv4 one (IPv4-mapped, 6to4) are judged by the embedded address too."""
+    multicast, reserved, unspecified, or not globally routable (e.g. 100.64/10, documentation ranges)."""
     if isinstance(address, ipaddress.IPv6Address):
-        embedded = address.ipv4_mapped or address.sixtofour
-        if embedded is not None and is_blocked_address(embedded):
+        # IPv6 forms that only wrap an IPv4 address are judged by it: IPv4-mapped, and NAT64, which is how
+        # every public site looks on an IPv6-only network with DNS64 (::/8 would otherwise be "reserved").
+        if address.ipv4_mapped is not None:
+            return is_blocked_address(address.ipv4_mapped)
+        if address in _NAT64:
+            return is_blocked_address(ipaddress.IPv4Address(int(address) & 0xFFFF_FFFF))
+        if address.sixtofour is not None and is_blocked_address(address.sixtofour):
             return True
     return (
         address.is_private
@@ -96,6 +101,8 @@ class Fetcher:
             timeout=self._settings.timeout_s,
             headers={"User-Agent": self._settings.user_agent, "Accept": self._accept},
             follow_redirects=False,
+            # The semaphore already bounds requests in flight; a smaller pool would only add pool timeouts.
+            limits=httpx.Limits(max_connections=self._settings.concurrency),
         )
         return self
 
@@ -105,6 +112,12 @@ class Fetcher:
         if self._client is not None:
             await self._client.aclose()
             self._client = None
+
+    @property
+    def _http(self) -> httpx.AsyncClient:
+        if self._client is None:
+            raise RuntimeError("Fetcher used outside `async with`")
+        return self._client
 
     async def fetch(self, url: str, validators: Validators | None = None) -> FetchResult:
         """GET `url`, retrying transient failures; conditional when `validators` are given."""
@@ -126,7 +139,8 @@ class Fetcher:
                     f"{error}; server asked to retry after {attempt.retry_after:.0f} s, "
                     f"over the {self._settings.max_retry_after_s:g} s cap"
                 )
-            return replace(attempt.result, error=error, elapsed_s=time.monotonic() - started, attempts=attempts)
+            elapsed = time.monotonic() - started
+            return replace(attempt.result, error=error, elapsed_s=elapsed, attempts=attempts)
 
     async def fetch_many(
         self,
@@ -153,7 +167,7 @@ class Fetcher:
 
     async def _try_once(self, url: str, validators: Validators | None) -> _Attempt:
         """One try: follow redirects by hand, checking every hop with the SSRF guard."""
-        headers = {}
+        headers: dict[str, str] = {}
         if validators is not None and validators.etag:
             headers["If-None-Match"] = validators.etag
         if validators is not None and validators.last_modified:
@@ -172,7 +186,8 @@ class Fetcher:
             try:
                 current = current.join(location)
             except httpx.InvalidURL as exc:
-                return _Attempt(replace(attempt.result, outcome=FetchOutcome.BLOCKED, error=f"bad redirect: {exc}"))
+                bad = replace(attempt.result, outcome=FetchOutcome.BLOCKED, error=f"bad redirect: {exc}")
+                return _Attempt(bad)
         error = f"too many redirects (more than {self._settings.max_redirects})"
         return _Attempt(FetchResult(url, FetchOutcome.NETWORK_ERROR, final_url=str(current), error=error))
 
@@ -180,24 +195,31 @@ class Fetcher:
         self, url: str, target: httpx.URL, headers: dict[str, str], validators: Validators | None
     ) -> tuple[_Attempt, str | None]:
         """One request/response exchange; the second item is the Location to follow, if any."""
-        if self._client is None:
-            raise RuntimeError("Fetcher used outside `async with`")
         final_url = str(target)
         await self._acquire_slot(target.host.lower())
         try:
-            async with self._client.stream("GET", target, headers=headers) as response:
+            async with self._http.stream("GET", target, headers=headers) as response:
                 status = response.status_code
                 kept = {k: response.headers[k] for k in _KEPT_HEADERS if k in response.headers}
                 media_type = kept.get("content-type", "").split(";")[0].strip().lower() or None
-                base = FetchResult(url, FetchOutcome.HTTP_ERROR, final_url, status, media_type,
-                                   headers=kept, error=f"HTTP {status}")
+                base = FetchResult(
+                    url,
+                    FetchOutcome.HTTP_ERROR,
+                    final_url,
+                    status,
+                    media_type,
+                    headers=kept,
+                    error=f"HTTP {status}",
+                )
                 if status in _REDIRECT_STATUSES and "location" in response.headers:
                     return _Attempt(base), response.headers["location"]
                 if status == 304:
                     sent = validators or Validators()
-                    return _Attempt(replace(base, outcome=FetchOutcome.NOT_MODIFIED, validators=sent, error=None)), None
+                    unchanged = replace(base, outcome=FetchOutcome.NOT_MODIFIED, validators=sent, error=None)
+                    return _Attempt(unchanged), None
                 if status == 429 or status >= 500:
-                    wait = parse_retry_after(response.headers.get("retry-after")) if status in (429, 503) else None
+                    asked = response.headers.get("retry-after") if status in (429, 503) else None
+                    wait = parse_retry_after(asked)
                     return _Attempt(base, retryable=True, retry_after=wait), None
                 if not 200 <= status < 300:
                     return _Attempt(base), None
@@ -213,7 +235,8 @@ class Fetcher:
         except httpx.HTTPError as exc:
             error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
             transient = isinstance(exc, httpx.TransportError)
-            return _Attempt(FetchResult(url, FetchOutcome.NETWORK_ERROR, final_url, error=error), transient), None
+            failed = FetchResult(url, FetchOutcome.NETWORK_ERROR, final_url, error=error)
+            return _Attempt(failed, transient), None
         finally:
             self._slots.release()
 

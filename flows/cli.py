@@ -29,7 +29,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 out = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 ConfigOption = Annotated[
     Path | None,
@@ -158,3 +158,7 @@ def _table(columns: Sequence[str], rows: Sequence[Sequence[Any]], title: str | N
     for row in rows:
         table.add_row(*("" if v is None else str(v) for v in row))
     return table
+
+
+if __name__ == "__main__":
+    app()

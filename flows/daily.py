@@ -83,18 +83,22 @@ def run_pipeline(
             candidates, invalid = tasks.candidate_articles(sources, polls)
             pending = tasks.select_new(candidates, path, lock_s, settings.pipeline.max_article_attempts)
             polls = _count_new(polls, pending)
-            with writer(path, lock_timeout_s=lock_s) as conn:
+            with bars.stage("load", len(polls)), writer(path, lock_timeout_s=lock_s) as conn:
                 store.save_sources(conn, run_id, tasks.source_records(sources, polls, validators))
                 store.save_feed_polls(conn, run_id, polls)
-            log.info("%d feeds polled, %d entries, %d new articles to fetch",
-                     len(polls), len(candidates), len(pending))
+            log.info(
+                "%d feeds polled, %d entries, %d new articles to fetch",
+                len(polls),
+                len(candidates),
+                len(pending),
+            )
             records = _fetch_extract_load(settings, pending, run_id, bars)
         counts = _counts(polls, candidates, invalid, records)
     except BaseException as exc:
         _finish(settings, run_id, started, "failed", counts, f"{type(exc).__name__}: {exc}")
         raise
     duration = _finish(settings, run_id, started, "completed", counts, None)
-    return RunSummary.build(run_id, duration, counts, polls, records, path)
+    return RunSummary.build(run_id, duration, counts, polls, records, path, bars.timings)
 
 
 def _fetch_extract_load(
@@ -112,15 +116,17 @@ def _fetch_extract_load(
         for batch in batches:
             fetched = tasks.fetch_articles(batch, settings.http, bars)
             if extracting is not None:
-                records += _load(extracting.result(), run_id, path, lock_s)
+                records += _load(extracting.result(), run_id, path, lock_s, bars)
             extracting = tasks.extract_articles.submit(batch, fetched, pool, bars)
         if extracting is not None:
-            records += _load(extracting.result(), run_id, path, lock_s)
+            records += _load(extracting.result(), run_id, path, lock_s, bars)
     return records
 
 
-def _load(records: list[ArticleRecord], run_id: str, path: Path, lock_s: float) -> list[ArticleRecord]:
-    tasks.load_articles(records, run_id, path, lock_s)
+def _load(
+    records: list[ArticleRecord], run_id: str, path: Path, lock_s: float, bars: RunProgress
+) -> list[ArticleRecord]:
+    tasks.load_articles(records, run_id, path, lock_s, bars)
     return records
 
 
@@ -132,7 +138,10 @@ def _count_new(polls: Sequence[FeedPoll], pending: Sequence[PendingArticle]) -> 
 
 
 def _counts(
-    polls: Sequence[FeedPoll], candidates: Sequence[PendingArticle], invalid: int, records: Sequence[ArticleRecord]
+    polls: Sequence[FeedPoll],
+    candidates: Sequence[PendingArticle],
+    invalid: int,
+    records: Sequence[ArticleRecord],
 ) -> store.RunCounts:
     failed = sum(1 for r in records if store.article_status(r) != "ok")
     return store.RunCounts(
@@ -152,7 +161,12 @@ def _finish(
     duration = time.monotonic() - started
     with writer(settings.warehouse.path, lock_timeout_s=settings.warehouse.lock_timeout_s) as conn:
         store.finish_run(
-            conn, run_id, finished_at=datetime.now(UTC), status=status, counts=counts, duration_s=duration,
+            conn,
+            run_id,
+            finished_at=datetime.now(UTC),
+            status=status,
+            counts=counts,
+            duration_s=duration,
             error=error,
         )
     return duration

@@ -1,12 +1,15 @@
-"""Progress bars for long steps, shown only when a person is watching a terminal.
+"""Each run's stages, timed, with progress bars when a person is watching a terminal.
 
 One live display per run: stages that overlap (fetching the next batch while the last one is extracted)
-draw their bars in it side by side; rich allows only one live display at a time.
+draw their bars in it side by side; rich allows only one live display at a time. The time each stage was
+open is summed per stage name, for the run summary and the benchmark.
 """
 
 from __future__ import annotations
 
 import sys
+import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from types import TracebackType
@@ -17,11 +20,21 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 Advance = Callable[[int], None]
 
 
+STAGES = {
+    "poll": "Polling feeds",
+    "fetch": "Fetching articles",
+    "extract": "Extracting articles",
+    "load": "Loading",
+}
+
+
 class RunProgress(AbstractContextManager["RunProgress"]):
-    """Bars on an interactive stderr; nothing at all otherwise (logs say what happened)."""
+    """Bars on an interactive stderr, none otherwise (logs say what happened); timings either way."""
 
     def __init__(self, enabled: bool | None = None) -> None:
         self._enabled = sys.stderr.isatty() if enabled is None else enabled
+        self._lock = threading.Lock()
+        self.timings: dict[str, float] = dict.fromkeys(STAGES, 0.0)
         self._progress = Progress(
             TextColumn("{task.description:<22}"),
             BarColumn(),
@@ -42,12 +55,13 @@ class RunProgress(AbstractContextManager["RunProgress"]):
         self._progress.stop()
 
     @contextmanager
-    def stage(self, description: str, total: int) -> Iterator[Advance]:
-        task_id = self._progress.add_task(description, total=total)
+    def stage(self, name: str, total: int) -> Iterator[Advance]:
+        """`name` is one of STAGES; yields `advance(n)` for the bar."""
+        task_id = self._progress.add_task(STAGES[name], total=total)
+        started = time.monotonic()
         try:
             yield lambda n: self._progress.advance(task_id, n)
         finally:
             self._progress.remove_task(task_id)
-
-
-QUIET = RunProgress(enabled=False)
+            with self._lock:
+                self.timings[name] += time.monotonic() - started

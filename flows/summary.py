@@ -39,6 +39,7 @@ class RunSummary:
     sources: tuple[SourceLine, ...]
     failures: tuple[Failure, ...]
     warehouse: str
+    stage_seconds: dict[str, float]  # poll, fetch, extract, load: time each stage was busy
 
     @classmethod
     def build(
@@ -49,6 +50,7 @@ class RunSummary:
         polls: Sequence[FeedPoll],
         records: Sequence[ArticleRecord],
         warehouse: Path,
+        stage_seconds: dict[str, float],
     ) -> RunSummary:
         lines = tuple(
             SourceLine(
@@ -69,7 +71,7 @@ class RunSummary:
             for r in records
             if article_status(r) != "ok"
         )
-        return cls(run_id, duration_s, counts, lines, failures, str(warehouse))
+        return cls(run_id, duration_s, counts, lines, failures, str(warehouse), dict(stage_seconds))
 
 
 def _headline(s: RunSummary) -> str:
@@ -77,14 +79,14 @@ def _headline(s: RunSummary) -> str:
     return (
         f"{c.sources_polled} sources polled ({c.feeds_not_modified} unchanged, {c.feeds_failed} failed); "
         f"articles: {c.articles_new} new, {c.articles_skipped} skipped, {c.articles_failed} failed; "
-        f"{s.duration_s:.1f} s"
+        f"{s.duration_s:.1f} s ("
+        + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in s.stage_seconds.items())
+        + ")"
     )
 
 
 def summary_markdown(s: RunSummary) -> str:
-    rows = "\n".join(
-        f"| {x.source_id} | {x.outcome} | {x.entries} | {x.new} | {x.note} |" for x in s.sources
-    )
+    rows = "\n".join(f"| {x.source_id} | {x.outcome} | {x.entries} | {x.new} | {x.note} |" for x in s.sources)
     text = (
         f"# tradewatch daily run `{s.run_id}`\n\n{_headline(s)}\n\n"
         f"| source | outcome | entries | new | note |\n|---|---|---|---|---|\n{rows}\n"

@@ -25,7 +25,7 @@ from extractors.http import ARTICLE_ACCEPT, FEED_ACCEPT, fetch_all
 from extractors.models import Article, FetchOutcome, FetchResult, Validators
 from extractors.urls import article_id, canonical_url
 from flows.config import HttpSettings, SourceConfig
-from flows.progress import QUIET, RunProgress
+from flows.progress import RunProgress
 from warehouse import store
 from warehouse.engine import reader, writer
 from warehouse.load import UpsertResult
@@ -49,13 +49,13 @@ def poll_feeds(
     sources: Sequence[SourceConfig],
     validators: dict[str, Validators],
     http: HttpSettings,
-    progress: RunProgress = QUIET,
+    progress: RunProgress,
 ) -> list[FeedPoll]:
     """Fetch every feed (conditional GET) and parse what changed. One broken source is a logged,
     counted failure; it never stops the others."""
     log = logger()
     requests = [(str(s.feed_url), validators.get(source_id(s))) for s in sources]
-    with progress.stage("Polling feeds", len(requests)) as advance:
+    with progress.stage("poll", len(requests)) as advance:
         results = fetch_all(http, requests, lambda _: advance(1), accept=FEED_ACCEPT)
     polls = []
     for source, result in zip(sources, results, strict=True):
@@ -63,8 +63,12 @@ def poll_feeds(
         if result.outcome is FetchOutcome.OK:
             feed = parse_feed(result.body, url=result.final_url or result.url, headers=result.headers)
             if feed.bozo:
-                log.warning("source %s: malformed feed (%s); kept %d entries",
-                            source.name, feed.bozo_reason, len(feed.entries))
+                log.warning(
+                    "source %s: malformed feed (%s); kept %d entries",
+                    source.name,
+                    feed.bozo_reason,
+                    len(feed.entries),
+                )
         elif result.outcome is not FetchOutcome.NOT_MODIFIED:
             log.warning("source %s: feed fetch failed: %s: %s", source.name, result.outcome, result.error)
         polls.append(FeedPoll(source_id(source), datetime.now(UTC), replace(result, body=b""), feed))
@@ -116,7 +120,9 @@ def candidate_articles(
                 invalid += 1
                 continue
             aid = article_id(canonical)
-            seen.setdefault(aid, PendingArticle(aid, canonical, poll.source_id, entry, language[poll.source_id]))
+            seen.setdefault(
+                aid, PendingArticle(aid, canonical, poll.source_id, entry, language[poll.source_id])
+            )
     return list(seen.values()), invalid
 
 
@@ -133,10 +139,12 @@ def select_new(
 
 @task(name="fetch-articles", cache_policy=NO_CACHE)
 def fetch_articles(
-    batch: Sequence[PendingArticle], http: HttpSettings, progress: RunProgress = QUIET
+    batch: Sequence[PendingArticle], http: HttpSettings, progress: RunProgress
 ) -> list[FetchResult]:
-    with progress.stage("Fetching articles", len(batch)) as advance:
-        return fetch_all(http, [(p.entry.link, None) for p in batch], lambda _: advance(1), accept=ARTICLE_ACCEPT)
+    with progress.stage("fetch", len(batch)) as advance:
+        return fetch_all(
+            http, [(p.entry.link, None) for p in batch], lambda _: advance(1), accept=ARTICLE_ACCEPT
+        )
 
 
 @task(name="extract-articles", cache_policy=NO_CACHE)
@@ -144,28 +152,27 @@ def extract_articles(
     batch: Sequence[PendingArticle],
     fetched: Sequence[FetchResult],
     pool: Executor,
-    progress: RunProgress = QUIET,
+    progress: RunProgress,
 ) -> list[ArticleRecord]:
     """Extract the fetched pages in the process pool (trafilatura is CPU-bound: both cores work)."""
     now = datetime.now(UTC)
-    futures: list[Future[Article] | None] = [
-        pool.submit(
-            extract_article,
-            result.body,
-            url=result.final_url or result.url,
-            content_type=result.content_type,
-            fallback_published_at=pending.entry.published_at,
-            fallback_language=pending.language,
-        )
-        if result.outcome is FetchOutcome.OK
-        else None
-        for pending, result in zip(batch, fetched, strict=True)
-    ]
     records = []
-    with progress.stage("Extracting articles", len(futures)) as advance:
+    with progress.stage("extract", len(batch)) as advance:
+        futures: list[Future[Article] | None] = [
+            pool.submit(
+                extract_article,
+                result.body,
+                url=result.final_url or result.url,
+                content_type=result.content_type,
+                fallback_published_at=pending.entry.published_at,
+                fallback_language=pending.language,
+            )
+            if result.outcome is FetchOutcome.OK
+            else None
+            for pending, result in zip(batch, fetched, strict=True)
+        ]
         for pending, result, future in zip(batch, fetched, futures, strict=True):
-            article = future.result() if future else None
-            records.append(ArticleRecord(pending, now, result, article))
+            records.append(ArticleRecord(pending, now, result, future.result() if future else None))
             advance(1)
     log = logger()
     for record in records:
@@ -178,7 +185,14 @@ def extract_articles(
 
 @task(name="load-articles", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
 def load_articles(
-    records: Sequence[ArticleRecord], run_id: str, warehouse: Path, lock_timeout_s: float
+    records: Sequence[ArticleRecord],
+    run_id: str,
+    warehouse: Path,
+    lock_timeout_s: float,
+    progress: RunProgress,
 ) -> UpsertResult:
-    with writer(warehouse, lock_timeout_s=lock_timeout_s) as conn:
-        return store.save_articles(conn, run_id, records)
+    with progress.stage("load", len(records)) as advance:
+        with writer(warehouse, lock_timeout_s=lock_timeout_s) as conn:
+            result = store.save_articles(conn, run_id, records)
+        advance(len(records))
+    return result

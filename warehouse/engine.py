@@ -53,7 +53,7 @@ def _busy(path: Path, exc: BaseException, waited_s: float) -> WarehouseBusy:
     holder = f"process {pid.group(1)}" if pid else "another process"
     return WarehouseBusy(
         f"the warehouse {path} is held by {holder} (a tradewatch run loading, or an open read-write "
-        f"session); waited {waited_s:.0f} s. Try again when it finishes, or raise "
+        f"session); waited {waited_s:.1f} s. Try again when it finishes, or raise "
         "warehouse.lock_timeout_s."
     )
 

@@ -43,7 +43,10 @@ def test_environment_overrides_the_file(tmp_path: Path, monkeypatch: pytest.Monk
     ("body", "expected"),
     [
         (GOOD.replace('timeout_s = 5', 'timeout_s = "soon"'), r"http\.timeout_s: .*number.*'soon'"),
-        (GOOD.replace('https://example.org/rss.xml', 'not a url'), r'sources\[0\]\.feed_url \(source "Trade Wire"\)'),
+        (
+            GOOD.replace("https://example.org/rss.xml", "not a url"),
+            r'sources\[0\]\.feed_url \(source "Trade Wire"\)',
+        ),
         (GOOD.replace('country = "USA"', 'country = "United States"'), r"sources\[0\]\.country"),
         (GOOD + "\n[mystery]\nx = 1\n", r"mystery: Extra inputs are not permitted"),
         (GOOD + '\n[[sources]]\nname = "Trade Wire"\nfeed_url = "https://e.org/2"\n', "repeated: Trade Wire"),

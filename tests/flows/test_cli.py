@@ -1,0 +1,124 @@
+"""The `tradewatch` command, run as a user runs it: a real process for lock contention, CliRunner else."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from typer.testing import CliRunner
+
+from flows.cli import app
+from warehouse.engine import writer
+from warehouse.migrate import ensure_schema
+
+runner = CliRunner()
+ROOT = Path(__file__).resolve().parents[2]
+
+HOLD = """
+import sys, time, duckdb
+conn = duckdb.connect(sys.argv[1])
+print("held", flush=True)
+time.sleep(float(sys.argv[2]))
+"""
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    db = tmp_path / "tw.duckdb"
+    with writer(db) as conn:
+        ensure_schema(conn, datetime(2026, 11, 24, tzinfo=UTC))
+        conn.execute(text("insert into runs (run_id, started_at, status) values ('r1', now(), 'completed')"))
+    path = tmp_path / "tw.toml"
+    path.write_text(f'[warehouse]\npath = "{db}"\nlock_timeout_s = 0.5\n')
+    return path
+
+
+def test_sql_prints_a_table(config: Path) -> None:
+    result = runner.invoke(app, ["sql", "select count(*) as n_runs from runs", "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    assert "n_runs" in result.output and "1" in result.output
+
+
+def test_sql_json_output(config: Path) -> None:
+    result = runner.invoke(app, ["sql", "select run_id, status from runs", "-c", str(config), "-f", "json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == [{"run_id": "r1", "status": "completed"}]
+
+
+def test_sql_refuses_writes_and_bad_sql_without_a_traceback(config: Path) -> None:
+    for query in ("delete from runs", "select nope from nowhere"):
+        result = runner.invoke(app, ["sql", query, "-c", str(config)])
+        assert result.exit_code == 1
+        assert "error:" in result.output and "Traceback" not in result.output
+
+
+def test_sql_while_a_run_holds_the_warehouse_says_so(config: Path, tmp_path: Path) -> None:
+    """A real second process holds the file read-write, as a loading run does."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(tmp_path / "tw.duckdb"), "30"], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "held"
+        done = subprocess.run(
+            [sys.executable, "-m", "flows.cli", "sql", "select 1", "-c", str(config)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+            cwd=ROOT,
+        )
+    finally:
+        proc.kill()
+        proc.wait()
+    assert done.returncode == 1
+    assert f"held by process {proc.pid}" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_sql_waits_for_a_short_load(config: Path, tmp_path: Path) -> None:
+    config.write_text(config.read_text().replace("lock_timeout_s = 0.5", "lock_timeout_s = 30"))
+    proc = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(tmp_path / "tw.duckdb"), "1.5"], stdout=subprocess.PIPE, text=True
+    )
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "held"
+    result = runner.invoke(app, ["sql", "select count(*) as n from runs", "-c", str(config)])
+    proc.wait(timeout=30)
+    assert result.exit_code == 0, result.output
+
+
+def test_status_shows_runs_and_sources(config: Path) -> None:
+    result = runner.invoke(app, ["status", "-c", str(config)])
+    assert result.exit_code == 0, result.output
+    assert "Last runs" in result.output and "r1" in result.output and "Sources" in result.output
+
+
+def test_a_bad_config_is_one_clear_line_and_exit_2(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[http]\ntimeout_s = -1\n")
+    for command in (["run"], ["status"], ["sql", "select 1"], ["serve"]):
+        result = runner.invoke(app, [*command, "-c", str(bad)])
+        assert result.exit_code == 2, command
+        assert "config error" in result.output and "http.timeout_s" in result.output
+        assert "Traceback" not in result.output
+
+
+def test_no_warehouse_yet_says_run_first(tmp_path: Path) -> None:
+    cfg = tmp_path / "tw.toml"
+    cfg.write_text(f'[warehouse]\npath = "{tmp_path / "none.duckdb"}"\n')
+    result = runner.invoke(app, ["status", "-c", str(cfg)])
+    assert result.exit_code == 1 and "tradewatch run" in result.output
+
+
+def test_every_command_has_help_and_is_in_the_readme() -> None:
+    readme = (ROOT / "README.md").read_text()
+    for command in app.registered_commands:
+        name = command.name or (command.callback.__name__ if command.callback else "")
+        result = runner.invoke(app, [name, "--help"])
+        assert result.exit_code == 0
+        assert command.callback is not None and command.callback.__doc__, f"{name} has no help text"
+        assert f"tradewatch {name}" in readme, f"README does not show `tradewatch {name}`"

@@ -1,0 +1,160 @@
+"""The daily flow end to end: a real HTTP server on 127.0.0.1, a real DuckDB file, the Prefect harness."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from flows.daily import daily
+from flows.local_server import Page, serve
+from flows.sample_news import render_sample
+from warehouse.engine import reader
+
+pytestmark = pytest.mark.flow
+
+TODAY = date(2026, 11, 24)
+
+ARTICLE = """<html lang="en"><head><title>{title}</title></head><body>
+<nav><a href="/">Home</a> <a href="/trade">Trade</a></nav>
+<article><h1>{title}</h1>
+<p>{body} Officials said the measure would be reviewed by trade ministers at a meeting next month, and
+exporters warned that the cost would reach consumers before the end of the quarter.</p>
+<p>Industry groups asked for a longer consultation period and for exemptions covering spare parts, while
+the ministry said its decision followed months of talks with partners and a public hearing.</p>
+</article><footer>Copyright Example News</footer></body></html>"""
+
+EMPTY_PAGE = "<html><body><div class='cookie'>We use cookies. Accept?</div></body></html>"
+
+
+def _rss(links: list[str]) -> bytes:
+    """Relative links: the feed parser resolves them against the feed's URL."""
+    items = "".join(
+        f"<item><title>Item {i}</title><link>{link}</link>"
+        f"<pubDate>Mon, 23 Nov 2026 09:00:00 +0000</pubDate></item>"
+        for i, link in enumerate(links)
+    )
+    return (
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>{items}</channel></rss>'.encode()
+    )
+
+
+def _site() -> dict[str, Page]:
+    html = "text/html; charset=utf-8"
+    pages = {
+        f"/news/{i}.html": Page(
+            ARTICLE.format(
+                title=f"Steel tariff story {i}", body=f"Story number {i} about a 25% duty."
+            ).encode(),
+            html,
+        )
+        for i in range(3)
+    }
+    pages["/files/report.pdf"] = Page(b"%PDF-1.7\n%binary report\n", "application/pdf")
+    pages["/img/chart.png"] = Page(b"\x89PNG\r\n\x1a\n" + bytes(64), "image/png")
+    pages["/news/empty.html"] = Page(EMPTY_PAGE.encode(), html)
+    pages["/good.xml"] = Page(
+        _rss(
+            [
+                "/news/0.html",
+                "/news/1.html?utm_source=rss",
+                "/files/report.pdf",
+                "/img/chart.png",
+                "/news/empty.html",
+            ]
+        ),
+        "application/rss+xml",
+    )
+    # Malformed: an unclosed tag after a usable entry. Its entry repeats news/1 without the tracking
+    # parameter, so it is the same article and must not be fetched twice.
+    pages["/broken.xml"] = Page(
+        _rss(["/news/2.html", "/news/1.html"]).replace(b"</channel>", b"<item><title>oops</channel>"),
+        "application/rss+xml",
+    )
+    return pages
+
+
+@pytest.fixture
+def site() -> Iterator[str]:
+    with serve(_site()) as base:
+        yield base
+
+
+def _config(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "tradewatch.toml"
+    path.write_text(
+        f'[warehouse]\npath = "{tmp_path / "tw.duckdb"}"\nlock_timeout_s = 10\n'
+        "[http]\ntimeout_s = 3\nretries = 1\nbackoff_s = 0.05\nper_host_delay_s = 0\n"
+        'allowed_private_hosts = ["127.0.0.1"]\n' + body
+    )
+    return path
+
+
+def _scalar(db: Path, query: str) -> object:
+    with reader(db) as conn:
+        return conn.execute(text(query)).scalar_one()
+
+
+def test_daily_loads_counts_failures_and_is_idempotent(
+    prefect_harness: None, site: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    config = _config(
+        tmp_path,
+        f'[[sources]]\nname = "Good Feed"\nfeed_url = "{site}/good.xml"\n'
+        f'[[sources]]\nname = "Broken Feed"\nfeed_url = "{site}/broken.xml"\n'
+        '[[sources]]\nname = "Unreachable"\nfeed_url = "http://127.0.0.1:9/feed.xml"\n'
+        '[[sources]]\nname = "Switched Off"\nfeed_url = "http://127.0.0.1:9/off.xml"\nenabled = false\n',
+    )
+    db = tmp_path / "tw.duckdb"
+    with caplog.at_level(logging.WARNING):
+        first = daily(config_path=str(config))
+
+    c = first.counts
+    assert (c.sources_polled, c.feeds_failed, c.feeds_not_modified) == (3, 1, 0)
+    assert (c.articles_new, c.articles_failed, c.articles_skipped) == (3, 3, 0)
+    assert _scalar(db, "select count(*) from articles where extraction_status = 'ok'") == 3
+    with reader(db) as conn:
+        statuses = dict(conn.execute(text("select url, extraction_status from articles")).all())
+        polls = dict(conn.execute(text("select source_id, outcome from feed_fetches")).all())
+        bozo = conn.execute(
+            text("select bozo from feed_fetches where source_id = 'broken-feed'")
+        ).scalar_one()
+    assert statuses[f"{site}/files/report.pdf"] == "not_html"
+    assert statuses[f"{site}/img/chart.png"] == "not_html"
+    assert statuses[f"{site}/news/empty.html"] == "empty"
+    assert polls == {"good-feed": "ok", "broken-feed": "ok", "unreachable": "network_error"}
+    assert bozo is True
+    logged = caplog.text
+    assert "Unreachable" in logged and "network_error" in logged
+    assert "malformed feed" in logged
+    assert "report.pdf: not_html" in logged and "empty.html: empty" in logged
+
+    second = daily(config_path=str(config))
+    assert second.counts.feeds_not_modified == 2  # ETag sent back, 304 answered
+    assert second.counts.articles_new == 0 and second.counts.articles_failed == 0
+    assert _scalar(db, "select count(*) from articles") == 6
+    assert _scalar(db, "select count(*) from raw_pages") == 6
+    assert _scalar(db, "select count(*) from runs where status = 'completed'") == 2
+    assert _scalar(db, "select count(distinct run_id) from articles") == 1
+
+
+def test_daily_on_the_sample_loads_every_article_once(prefect_harness: None, tmp_path: Path) -> None:
+    config = _config(tmp_path, "sample = true\n")
+    db = tmp_path / "tw.duckdb"
+    expected = sum(1 for path in render_sample(TODAY, "http://x") if path.endswith(".html"))
+
+    first = daily(config_path=str(config), today=TODAY)
+    assert first.counts.articles_failed == 0
+    assert first.counts.articles_new == expected
+    assert (
+        _scalar(db, "select count(*) from articles where extraction_status = 'ok' and word_count > 150")
+        == expected
+    )
+
+    second = daily(config_path=str(config), today=TODAY)
+    assert second.counts.articles_new == 0
+    assert _scalar(db, "select count(*) from articles") == expected
