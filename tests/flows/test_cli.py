@@ -13,18 +13,12 @@ from sqlalchemy import text
 from typer.testing import CliRunner
 
 from flows.cli import app
+from tests.lock_holder import holding
 from warehouse.engine import writer
 from warehouse.migrate import ensure_schema
 
 runner = CliRunner()
 ROOT = Path(__file__).resolve().parents[2]
-
-HOLD = """
-import sys, time, duckdb
-conn = duckdb.connect(sys.argv[1])
-print("held", flush=True)
-time.sleep(float(sys.argv[2]))
-"""
 
 
 @pytest.fixture
@@ -59,11 +53,7 @@ def test_sql_refuses_writes_and_bad_sql_without_a_traceback(config: Path) -> Non
 
 def test_sql_while_a_run_holds_the_warehouse_says_so(config: Path, tmp_path: Path) -> None:
     """A real second process holds the file read-write, as a loading run does."""
-    proc = subprocess.Popen(
-        [sys.executable, "-c", HOLD, str(tmp_path / "tw.duckdb"), "30"], stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert proc.stdout is not None and proc.stdout.readline().strip() == "held"
+    with holding(tmp_path / "tw.duckdb", 30) as proc:
         done = subprocess.run(
             [sys.executable, "-m", "flows.cli", "sql", "select 1", "-c", str(config)],
             capture_output=True,
@@ -72,9 +62,6 @@ def test_sql_while_a_run_holds_the_warehouse_says_so(config: Path, tmp_path: Pat
             check=False,
             cwd=ROOT,
         )
-    finally:
-        proc.kill()
-        proc.wait()
     assert done.returncode == 1
     assert f"held by process {proc.pid}" in done.stderr
     assert "Traceback" not in done.stderr
@@ -82,12 +69,8 @@ def test_sql_while_a_run_holds_the_warehouse_says_so(config: Path, tmp_path: Pat
 
 def test_sql_waits_for_a_short_load(config: Path, tmp_path: Path) -> None:
     config.write_text(config.read_text().replace("lock_timeout_s = 0.5", "lock_timeout_s = 30"))
-    proc = subprocess.Popen(
-        [sys.executable, "-c", HOLD, str(tmp_path / "tw.duckdb"), "1.5"], stdout=subprocess.PIPE, text=True
-    )
-    assert proc.stdout is not None and proc.stdout.readline().strip() == "held"
-    result = runner.invoke(app, ["sql", "select count(*) as n from runs", "-c", str(config)])
-    proc.wait(timeout=30)
+    with holding(tmp_path / "tw.duckdb", 1.5):
+        result = runner.invoke(app, ["sql", "select count(*) as n from runs", "-c", str(config)])
     assert result.exit_code == 0, result.output
 
 

@@ -1,0 +1,32 @@
+"""Another process holding a DuckDB file read-write, as a loading tradewatch run does."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+_HOLD = """
+import sys, time, duckdb
+conn = duckdb.connect(sys.argv[1])
+conn.execute("create table if not exists held (x integer)")
+print("held", flush=True)
+time.sleep(float(sys.argv[2]))
+"""
+
+
+@contextmanager
+def holding(path: Path, seconds: float) -> Iterator[subprocess.Popen[str]]:
+    """Yield once the other process holds `path`; it lets go after `seconds`, or when the block ends."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _HOLD, str(path), str(seconds)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "held"
+        yield proc
+    finally:
+        if proc.poll() is None and seconds > 5:
+            proc.kill()
+        proc.wait(timeout=seconds + 30)
