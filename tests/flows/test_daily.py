@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from extractors.feeds import parse_feed
 from flows.daily import daily
 from flows.local_server import Page, serve
-from flows.sample_news import render_sample
+from flows.sample_news import render_sample, sample_sources
 from warehouse.engine import reader
 
 pytestmark = pytest.mark.flow
@@ -84,10 +85,10 @@ def site() -> Iterator[str]:
         yield base
 
 
-def _config(tmp_path: Path, body: str) -> Path:
+def _config(tmp_path: Path, body: str, top: str = "") -> Path:
     path = tmp_path / "tradewatch.toml"
     path.write_text(
-        f'[warehouse]\npath = "{tmp_path / "tw.duckdb"}"\nlock_timeout_s = 10\n'
+        top + f'[warehouse]\npath = "{tmp_path / "tw.duckdb"}"\nlock_timeout_s = 10\n'
         "[http]\ntimeout_s = 3\nretries = 1\nbackoff_s = 0.05\nper_host_delay_s = 0\n"
         'allowed_private_hosts = ["127.0.0.1"]\n' + body
     )
@@ -143,9 +144,15 @@ def test_daily_loads_counts_failures_and_is_idempotent(
 
 
 def test_daily_on_the_sample_loads_every_article_once(prefect_harness: None, tmp_path: Path) -> None:
-    config = _config(tmp_path, "sample = true\n")
+    config = _config(tmp_path, "", top="sample = true\n")
     db = tmp_path / "tw.duckdb"
-    expected = sum(1 for path in render_sample(TODAY, "http://x") if path.endswith(".html"))
+    base = "http://127.0.0.1:8"
+    pages = render_sample(TODAY, base)
+    expected = sum(
+        len(parse_feed(pages[str(s.feed_url).removeprefix(base)].body, url=str(s.feed_url)).entries)
+        for s in sample_sources(base)
+    )
+    assert expected >= 30
 
     first = daily(config_path=str(config), today=TODAY)
     assert first.counts.articles_failed == 0
