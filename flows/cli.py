@@ -100,11 +100,13 @@ def status(
     settings = _settings(config)
     queries = {
         "Last runs": (
-            "select run_id, started_at, status, sources_polled, articles_new, articles_skipped, "
-            f"articles_failed, duration_s from run_history limit {runs}"
+            "select left(run_id, 8) as run, strftime(started_at, '%Y-%m-%d %H:%M') as started, status, "
+            "sources_polled as sources, articles_new as new, articles_skipped as skipped, "
+            f"articles_failed as failed, duration_s as seconds from run_history limit {runs}"
         ),
         "Sources": (
-            "select source_id, is_enabled, last_outcome, last_polled_at, failed_last_10, articles_ok, "
+            "select source_id as source, is_enabled as enabled, last_outcome, "
+            "strftime(last_polled_at, '%m-%d %H:%M') as polled, failed_last_10, articles_ok, "
             "articles_failed from source_health"
         ),
     }
