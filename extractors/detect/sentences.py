@@ -22,7 +22,9 @@ _ABBREVIATIONS = frozenset(
         "u.s", "u.k", "e.u", "u.n", "u.s.a", "a.m", "p.m",
     }
 )  # fmt: skip
-_BOUNDARY = re.compile(r"""[.!?]+["'”’)\]]*(?=\s+["'“‘(\[]?[A-Z0-9])""")
+_CLOSE = "\"'\u201d\u2019)\\]"  # straight and curly closing quotes, brackets
+_OPEN = "\"'\u201c\u2018(\\["
+_BOUNDARY = re.compile(rf"[.!?]+[{_CLOSE}]*(?=\s+[{_OPEN}]?[A-Z0-9])")
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)$")
 _INITIAL = re.compile(r"(?:^|\s)[A-Z]$")  # "John F. Kennedy"
 
@@ -47,7 +49,9 @@ def _is_abbreviation(upto_period: str) -> bool:
     if _INITIAL.search(before):
         return True
     word = _WORD_BEFORE.search(before)
-    return bool(word) and word.group(1).lower().rstrip(".") in _ABBREVIATIONS and upto_period.endswith(".")
+    if word is None or not upto_period.endswith("."):
+        return False
+    return word.group(1).lower().rstrip(".") in _ABBREVIATIONS
 
 
 def _append(sentences: list[Sentence], text: str, start: int, end: int) -> None:
