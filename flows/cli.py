@@ -9,8 +9,11 @@ import os
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
+import csv
 import json
+import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -143,14 +146,55 @@ def sql(
     if output == "json":
         out.print_json(json.dumps([dict(zip(columns, r, strict=True)) for r in rows], default=str))
     elif output == "csv":
-        import csv
-        import sys
-
         writer = csv.writer(sys.stdout)
         writer.writerow(columns)
         writer.writerows(rows)
     else:
         out.print(_table(columns, rows))
+
+
+@app.command()
+def detect(
+    source: Annotated[str, typer.Argument(help="A plain-text file, or - for standard input.")] = "-",
+    published: Annotated[
+        datetime | None,
+        typer.Option(
+            formats=["%Y-%m-%d"], help="Publication day, YYYY-MM-DD; anchors relative dates. Default: today."
+        ),
+    ] = None,
+) -> None:
+    """Detect tariffs, deadlines and trade events in a text and print them as one JSON object."""
+    from extractors.detect.detector import detect as run_detection
+    from extractors.detect.models import as_json
+
+    try:
+        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _fail(ValueError(f"cannot read {source}: {exc}")) from None
+    day = published.date() if published else datetime.now(UTC).date()
+    sys.stdout.write(json.dumps(as_json(run_detection(text, day)), ensure_ascii=False, indent=2) + "\n")
+
+
+@app.command()
+def reprocess(
+    config: ConfigOption = None,
+    since: Annotated[
+        datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Only articles published since this day.")
+    ] = None,
+) -> None:
+    """Run detection again over stored articles (after the rules change), replacing their old results."""
+    settings = _settings(config)
+    from flows.reprocess import reprocess as run_reprocess
+
+    try:
+        result = run_reprocess(settings, since=since.date() if since else None)
+    except WarehouseError as exc:
+        raise _fail(exc) from None
+    c = result.counts
+    out.print(
+        f"reprocessed {result.articles} articles in {result.duration_s:.1f} s: "
+        f"{c.tariffs} tariff figures, {c.deadlines} deadlines, {c.events} events (run {result.run_id})"
+    )
 
 
 def _table(columns: Sequence[str], rows: Sequence[Sequence[Any]], title: str | None = None) -> Table:

@@ -144,6 +144,7 @@ def _counts(
     records: Sequence[ArticleRecord],
 ) -> store.RunCounts:
     failed = sum(1 for r in records if store.article_status(r) != "ok")
+    found = [r.detection for r in records if r.detection]
     return store.RunCounts(
         sources_polled=len(polls),
         feeds_not_modified=sum(1 for p in polls if p.fetch.outcome.value == "not_modified"),
@@ -152,6 +153,9 @@ def _counts(
         articles_new=len(records) - failed,
         articles_skipped=len(candidates) - len(records),
         articles_failed=failed + invalid,
+        tariffs_found=sum(len(d.tariffs) for d in found),
+        deadlines_found=sum(len(d.deadlines) for d in found),
+        events_found=sum(len(d.events) for d in found),
     )
 
 

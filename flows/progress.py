@@ -24,6 +24,7 @@ STAGES = {
     "poll": "Polling feeds",
     "fetch": "Fetching articles",
     "extract": "Extracting articles",
+    "detect": "Detecting",
     "load": "Loading",
 }
 

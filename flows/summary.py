@@ -79,6 +79,7 @@ def _headline(s: RunSummary) -> str:
     return (
         f"{c.sources_polled} sources polled ({c.feeds_not_modified} unchanged, {c.feeds_failed} failed); "
         f"articles: {c.articles_new} new, {c.articles_skipped} skipped, {c.articles_failed} failed; "
+        f"found {c.tariffs_found} tariff figures, {c.deadlines_found} deadlines, {c.events_found} events; "
         f"{s.duration_s:.1f} s ("
         + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in s.stage_seconds.items())
         + ")"

@@ -19,12 +19,12 @@ from prefect.cache_policies import NO_CACHE
 from prefect.exceptions import MissingContextError
 from prefect.logging import get_run_logger
 
-from extractors.articles import extract_article
 from extractors.feeds import parse_feed
 from extractors.http import ARTICLE_ACCEPT, FEED_ACCEPT, fetch_all
-from extractors.models import Article, FetchOutcome, FetchResult, Validators
+from extractors.models import FetchOutcome, FetchResult, Validators
 from extractors.urls import article_id, canonical_url
 from flows.config import HttpSettings, SourceConfig
+from flows.page_work import ProcessedPage, process_page
 from flows.progress import RunProgress
 from warehouse import store
 from warehouse.engine import reader, writer
@@ -147,32 +147,44 @@ def fetch_articles(
         )
 
 
-@task(name="extract-articles", cache_policy=NO_CACHE)
+@task(name="extract-and-detect", cache_policy=NO_CACHE)
 def extract_articles(
     batch: Sequence[PendingArticle],
     fetched: Sequence[FetchResult],
     pool: Executor,
     progress: RunProgress,
 ) -> list[ArticleRecord]:
-    """Extract the fetched pages in the process pool (trafilatura is CPU-bound: both cores work)."""
+    """Extract, detect and compress the fetched pages in the process pool (CPU-bound: both cores work)."""
     now = datetime.now(UTC)
     records = []
     with progress.stage("extract", len(batch)) as advance:
-        futures: list[Future[Article] | None] = [
+        futures: list[Future[ProcessedPage] | None] = [
             pool.submit(
-                extract_article,
+                process_page,
                 result.body,
                 url=result.final_url or result.url,
                 content_type=result.content_type,
                 fallback_published_at=pending.entry.published_at,
                 fallback_language=pending.language,
+                fetched_on=now.date(),
             )
             if result.outcome is FetchOutcome.OK
             else None
             for pending, result in zip(batch, fetched, strict=True)
         ]
         for pending, result, future in zip(batch, fetched, futures, strict=True):
-            records.append(ArticleRecord(pending, now, result, future.result() if future else None))
+            page = future.result() if future else None
+            records.append(
+                ArticleRecord(
+                    pending,
+                    now,
+                    replace(result, body=b""),
+                    page.article if page else None,
+                    page.detection if page else None,
+                    page.body_gzip if page else None,
+                    len(result.body),
+                )
+            )
             advance(1)
     log = logger()
     for record in records:

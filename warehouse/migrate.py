@@ -14,8 +14,15 @@ from sqlalchemy.exc import DBAPIError
 from warehouse.engine import WarehouseError
 from warehouse.schema import SCHEMA_VERSION, metadata, schema_info
 
+
+
+def _v2_detection_counts(conn: Connection) -> None:
+    for column in ("tariffs_found", "deadlines_found", "events_found"):
+        conn.exec_driver_sql(f"alter table runs add column if not exists {column} integer")
+
+
 # Step N brings a version N-1 file to version N (tables that are new in N are made by create_all).
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {}
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {2: _v2_detection_counts}
 
 
 def views_dir() -> Path:

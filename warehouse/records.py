@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from extractors.detect.models import Detection
 from extractors.models import Article, FeedEntry, FetchResult, ParsedFeed, Validators
 
 
@@ -48,9 +49,13 @@ class PendingArticle:
 
 @dataclass(frozen=True, slots=True)
 class ArticleRecord:
-    """A pending article after fetch and extraction. `article` is None when the fetch failed."""
+    """A pending article after fetch, extraction and detection. `article` is None when the fetch failed;
+    `fetch.body` is dropped once the page is compressed into `body_gzip`."""
 
     pending: PendingArticle
     fetched_at: datetime
     fetch: FetchResult
     article: Article | None
+    detection: Detection | None = None
+    body_gzip: bytes | None = None
+    size_bytes: int = 0  # of the page as served

@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy import (
     Boolean,
     Column,
+    Date,
     DateTime,
     Double,
     Integer,
@@ -20,7 +21,7 @@ from sqlalchemy import (
 )
 
 # Bump when a table changes, and add the step that brings version N-1 to N in warehouse.migrate.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 metadata = MetaData()
 
@@ -52,6 +53,9 @@ runs = Table(
     Column("articles_new", Integer),
     Column("articles_skipped", Integer),
     Column("articles_failed", Integer),
+    Column("tariffs_found", Integer),  # since schema version 2
+    Column("deadlines_found", Integer),
+    Column("events_found", Integer),
     Column("duration_s", Double),
     Column("error", Text),
 )
@@ -128,5 +132,63 @@ raw_pages = Table(
     _ts("fetched_at", nullable=False),
     Column("size_bytes", Integer, nullable=False),
     Column("body_gzip", LargeBinary, nullable=False),  # the page as served, gzip-compressed
+    Column("run_id", Text, nullable=False),
+)
+
+
+# Detection (schema version 2). Rows are keyed `<article_id>:<n>` and replaced per article as a whole when
+# detection re-runs (`tradewatch reprocess`), so a key never outlives the rules that made it.
+
+tariff_measures = Table(
+    "tariff_measures",
+    metadata,
+    Column("measure_id", Text, primary_key=True),
+    Column("article_id", Text, nullable=False),
+    Column("rate_pct", Double, nullable=False),
+    Column("previous_rate_pct", Double),
+    Column("imposing", Text),  # ISO 3166-1 alpha-3, EUU for the EU
+    Column("target", Text),
+    Column("products", Text, nullable=False),  # "; "-joined normalised product names
+    Column("action", Text, nullable=False),
+    Column("effective_date", Date),
+    Column("sentence", Text, nullable=False),
+    Column("run_id", Text, nullable=False),
+)
+
+deadlines = Table(
+    "deadlines",
+    metadata,
+    Column("deadline_id", Text, primary_key=True),
+    Column("article_id", Text, nullable=False),
+    Column("date_start", Date, nullable=False),
+    Column("date_end", Date, nullable=False),
+    Column("description", Text, nullable=False),
+    Column("sentence", Text, nullable=False),
+    Column("run_id", Text, nullable=False),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("event_id", Text, primary_key=True),
+    Column("article_id", Text, nullable=False),
+    Column("event_type", Text, nullable=False),
+    Column("event_date", Date),
+    Column("location", Text),
+    Column("parties", Text, nullable=False),  # "USA;CHN" sorted, as in event_parties
+    Column("cameo", Text, nullable=False),
+    # Same type, parties and date (or, undated, the publication day) = the same event reported again;
+    # the event_clusters view counts its mentions like GDELT's NumMentions.
+    Column("cluster_key", Text, nullable=False),
+    Column("sentence", Text, nullable=False),
+    Column("run_id", Text, nullable=False),
+)
+
+event_parties = Table(
+    "event_parties",
+    metadata,
+    Column("event_id", Text, primary_key=True),
+    Column("party", Text, primary_key=True),
+    Column("article_id", Text, nullable=False),
     Column("run_id", Text, nullable=False),
 )

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import pyarrow as pa
 from sqlalchemy import Connection, select, update
 
 from extractors.models import ExtractionStatus, FetchOutcome, Validators
+from warehouse.detections import ArticleDetection, replace_detections
 from warehouse.load import UpsertResult, upsert
 from warehouse.records import ArticleRecord, FeedPoll, SourceRecord
 from warehouse.schema import articles, feed_fetches, raw_pages, runs, sources
@@ -29,6 +29,9 @@ class RunCounts:
     articles_new: int = 0
     articles_skipped: int = 0
     articles_failed: int = 0
+    tariffs_found: int = 0
+    deadlines_found: int = 0
+    events_found: int = 0
 
 
 def start_run(
@@ -157,8 +160,17 @@ def article_status(record: ArticleRecord) -> str:
 
 
 def save_articles(conn: Connection, run_id: str, records: Sequence[ArticleRecord]) -> UpsertResult:
-    """Articles and, for pages that were fetched, their raw HTML (gzip) in one step."""
+    """Articles, the raw HTML (gzip) of pages that were fetched, and what detection found, in one step."""
     result = upsert(conn, articles, [_article_row(run_id, r) for r in records])
+    replace_detections(
+        conn,
+        run_id,
+        [
+            ArticleDetection(r.pending.article_id, _published_on(r), r.detection)
+            for r in records
+            if r.detection is not None
+        ],
+    )
     upsert(
         conn,
         raw_pages,
@@ -169,15 +181,20 @@ def save_articles(conn: Connection, run_id: str, records: Sequence[ArticleRecord
                 "http_status": r.fetch.status,
                 "content_type": r.fetch.content_type,
                 "fetched_at": r.fetched_at,
-                "size_bytes": len(r.fetch.body),
-                "body_gzip": gzip.compress(r.fetch.body, compresslevel=6),
+                "size_bytes": r.size_bytes,
+                "body_gzip": r.body_gzip,
                 "run_id": run_id,
             }
             for r in records
-            if r.fetch.outcome is FetchOutcome.OK
+            if r.body_gzip is not None
         ],
     )
     return result
+
+
+def _published_on(record: ArticleRecord) -> date:
+    published = (record.article.published_at if record.article else None) or record.pending.entry.published_at
+    return (published or record.fetched_at).date()
 
 
 def _article_row(run_id: str, record: ArticleRecord) -> Mapping[str, Any]:

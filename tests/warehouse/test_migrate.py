@@ -83,3 +83,28 @@ def test_the_duckdb_cli_opens_the_warehouse(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["n", "0"]
+
+
+def test_a_version_1_file_is_migrated_in_place(tmp_path: Path) -> None:
+    """A file from before detection: its runs table lacks the detection counts, its tables stay."""
+    path = tmp_path / "v1.duckdb"
+    with writer(path) as conn:
+        conn.execute(text("create table schema_info (version integer primary key, applied_at timestamptz)"))
+        conn.execute(text("insert into schema_info values (1, now())"))
+        # The version-1 runs table; the tables new in version 2 are made by create_all.
+        conn.execute(
+            text(
+                "create table runs (run_id text primary key, flow_run_id text, "
+                "started_at timestamptz not null, finished_at timestamptz, status text not null, "
+                "config_path text, sources_polled integer, feeds_not_modified integer, "
+                "feeds_failed integer, entries_seen integer, articles_new integer, "
+                "articles_skipped integer, articles_failed integer, duration_s double, error text)"
+            )
+        )
+        conn.execute(text("insert into runs (run_id, started_at, status) values ('old', now(), 'completed')"))
+    assert _ensure(path) == SCHEMA_VERSION
+    with reader(path) as conn:
+        row = conn.execute(text("select run_id, tariffs_found from runs")).one()
+        versions = conn.execute(text("select version from schema_info order by version")).scalars().all()
+    assert tuple(row) == ("old", None)
+    assert versions == list(range(1, SCHEMA_VERSION + 1))
