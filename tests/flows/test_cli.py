@@ -105,3 +105,44 @@ def test_every_command_has_help_and_is_in_the_readme() -> None:
         assert result.exit_code == 0
         assert command.callback is not None and command.callback.__doc__, f"{name} has no help text"
         assert f"tradewatch {name}" in readme, f"README does not show `tradewatch {name}`"
+
+
+CONTRACT = {
+    "tariffs": {
+        "rate_pct",
+        "previous_rate_pct",
+        "imposing",
+        "target",
+        "products",
+        "action",
+        "effective_date",
+        "sentence",
+    },
+    "deadlines": {"date_start", "date_end", "description", "sentence"},
+    "events": {"type", "date", "location", "parties", "cameo", "sentence"},
+}
+
+
+def test_detect_prints_exactly_the_contract(tmp_path: Path) -> None:
+    story = (
+        "The United States doubled tariffs on steel imports to 50% on June 4.\n"
+        "Negotiators must conclude talks before a July 9 deadline."
+    )
+    source = tmp_path / "story.txt"
+    source.write_text(story)
+    from_file = runner.invoke(app, ["detect", str(source), "--published", "2025-06-10"])
+    from_stdin = runner.invoke(app, ["detect", "-", "--published", "2025-06-10"], input=story)
+    assert from_file.exit_code == 0, from_file.output
+    assert from_file.output == from_stdin.output
+    found = json.loads(from_file.output)
+    assert set(found) == set(CONTRACT)
+    for kind, keys in CONTRACT.items():
+        assert all(set(item) == keys for item in found[kind]), kind
+    steel = [t for t in found["tariffs"] if t["rate_pct"] == 50]
+    assert steel and steel[0]["previous_rate_pct"] == 25 and isinstance(steel[0]["rate_pct"], int)
+    assert {"date_start": "2025-07-09", "date_end": "2025-07-09"}.items() <= found["deadlines"][0].items()
+
+
+def test_detect_on_a_missing_file_is_a_clear_error(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["detect", str(tmp_path / "none.txt")])
+    assert result.exit_code == 1 and "cannot read" in result.output
