@@ -187,7 +187,7 @@ def find_parties(sentence: str) -> list[PartyMention]:
 
 
 def _is_pronoun_us(sentence: str, start: int) -> bool:
-    """"US" in an all-caps headline can be the pronoun ("LET US"); in prose it is the country."""
+    """ "US" in an all-caps headline can be the pronoun ("LET US"); in prose it is the country."""
     before = sentence[max(0, start - 6) : start]
     return before.isupper() and before.strip().isalpha()
 
