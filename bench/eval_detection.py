@@ -26,7 +26,7 @@ DEV_SET = ROOT / "tests" / "fixtures" / "detection"
 SEED = ROOT.parent / "shared" / "seed"
 
 # Pinned a little under the scores measured when they were set; raise them as the rules improve.
-FLOORS = {"tariffs": 0.0, "deadlines": 0.0, "events": 0.0}
+FLOORS = {"tariffs": 0.95, "deadlines": 0.93, "events": 0.88}
 
 TARIFF_FIELDS = ("previous_rate_pct", "imposing", "target", "effective_date", "action", "products")
 Item = dict[str, Any]

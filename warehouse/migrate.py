@@ -15,7 +15,6 @@ from warehouse.engine import WarehouseError
 from warehouse.schema import SCHEMA_VERSION, metadata, schema_info
 
 
-
 def _v2_detection_counts(conn: Connection) -> None:
     for column in ("tariffs_found", "deadlines_found", "events_found"):
         conn.exec_driver_sql(f"alter table runs add column if not exists {column} integer")

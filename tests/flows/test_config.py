@@ -42,7 +42,7 @@ def test_environment_overrides_the_file(tmp_path: Path, monkeypatch: pytest.Monk
 @pytest.mark.parametrize(
     ("body", "expected"),
     [
-        (GOOD.replace('timeout_s = 5', 'timeout_s = "soon"'), r"http\.timeout_s: .*number.*'soon'"),
+        (GOOD.replace("timeout_s = 5", 'timeout_s = "soon"'), r"http\.timeout_s: .*number.*'soon'"),
         (
             GOOD.replace("https://example.org/rss.xml", "not a url"),
             r'sources\[0\]\.feed_url \(source "Trade Wire"\)',
