@@ -1,6 +1,6 @@
 """The daily flow: poll feeds -> fetch new articles -> extract -> load, in batches.
 
-Batches are pipelined: while the process pool extracts batch k, the next batch is fetched. Each batch is
+Batches are pipelined: while the process pool extracts (and detects) batch k, the next batch is fetched. Each batch is
 loaded as soon as it is extracted, so a crash loses at most the batches in flight, and the writer holds
 the DuckDB file only for one short load at a time.
 """
@@ -23,6 +23,7 @@ from prefect.futures import PrefectFuture
 from prefect.runtime import flow_run
 
 from flows import tasks
+from flows.alerts import alert_deadlines
 from flows.config import Settings, SourceConfig, load_settings
 from flows.progress import RunProgress
 from flows.sample_news import serve_sample
@@ -37,8 +38,11 @@ from warehouse.records import ArticleRecord, FeedPoll, PendingArticle
 def daily(config_path: str | None = None, today: date | None = None) -> RunSummary:
     """`today` pins the sample corpus's dates (tests); real runs leave it unset."""
     settings = load_settings(Path(config_path) if config_path else None)
-    with _sources(settings, today or datetime.now(UTC).date()) as (settings, sources):
+    day = today or datetime.now(UTC).date()
+    with _sources(settings, day) as (settings, sources):
         summary = run_pipeline(settings, sources, config_path=config_path, flow_run_id=flow_run.id)
+    # After the load, never before: an alert step that fails is logged and leaves the load standing.
+    summary = replace(summary, alerts=alert_deadlines(settings, summary.run_id, day))
     create_markdown_artifact(
         key="daily-run-summary", markdown=summary_markdown(summary), description="tradewatch daily run"
     )
@@ -115,9 +119,10 @@ def _fetch_extract_load(
         extracting: PrefectFuture[list[ArticleRecord]] | None = None
         for batch in batches:
             fetched = tasks.fetch_articles(batch, settings.http, bars)
-            if extracting is not None:
-                records += _load(extracting.result(), run_id, path, lock_s, bars)
-            extracting = tasks.extract_articles.submit(batch, fetched, pool, bars)
+            # Queue this batch before loading the last one, so the pool never waits on a load.
+            previous, extracting = extracting, tasks.extract_articles.submit(batch, fetched, pool, bars)
+            if previous is not None:
+                records += _load(previous.result(), run_id, path, lock_s, bars)
         if extracting is not None:
             records += _load(extracting.result(), run_id, path, lock_s, bars)
     return records

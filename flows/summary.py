@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from rich.console import Console, Group
 from rich.table import Table
 
+from flows.alerts import AlertReport
 from warehouse.records import ArticleRecord, FeedPoll
 from warehouse.store import RunCounts, article_status
 
@@ -40,6 +41,7 @@ class RunSummary:
     failures: tuple[Failure, ...]
     warehouse: str
     stage_seconds: dict[str, float]  # poll, fetch, extract, load: time each stage was busy
+    alerts: AlertReport = field(default_factory=AlertReport)  # filled in by the alert step, after the load
 
     @classmethod
     def build(
@@ -81,7 +83,7 @@ def _headline(s: RunSummary) -> str:
         f"articles: {c.articles_new} new, {c.articles_skipped} skipped, {c.articles_failed} failed; "
         f"found {c.tariffs_found} tariff figures, {c.deadlines_found} deadlines, {c.events_found} events; "
         f"{s.duration_s:.1f} s ("
-        + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in s.stage_seconds.items())
+        + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in s.stage_seconds.items() if seconds)
         + ")"
     )
 
@@ -95,6 +97,23 @@ def summary_markdown(s: RunSummary) -> str:
     if s.failures:
         listed = "\n".join(f"- {f.status}: {f.url} {f.error}" for f in s.failures[:MAX_LISTED_FAILURES])
         text += f"\n## Failed articles ({len(s.failures)})\n{listed}\n"
+    a = s.alerts
+    if a.created or a.error:
+        listed = "\n".join(f"- {x.headline} ({x.status})" for x in a.created)
+        text += f"\n## Deadline alerts ({len(a.created)} new)\n{listed}\n"
+        text += f"\nalert step failed: {a.error}\n" if a.error else ""
+    return text
+
+
+def _alerts_line(a: AlertReport) -> str:
+    if a.error:
+        return f"[red]alert step failed (retried next run): {a.error}[/red]"
+    channels = len({x.channel for x in a.created if x.channel})
+    text = f"alerts: {len(a.created)} new"
+    if a.created and not channels:
+        text += " (no channel configured: recorded and printed only)"
+    if a.sent or a.failed:
+        text += f"; {a.sent} sent, {a.failed} failed (retried next run)"
     return text
 
 
@@ -113,5 +132,13 @@ def render(s: RunSummary, console: Console) -> None:
         for f in s.failures[:MAX_LISTED_FAILURES]:
             failed.add_row(f.status, f.url, f.error)
         parts.append(failed)
+    if s.alerts.created:
+        alerts = Table(title=f"Deadline alerts ({len(s.alerts.created)} new)", title_justify="left")
+        for name in ("alert", "channel", "status"):
+            alerts.add_column(name)
+        for line in s.alerts.created:
+            alerts.add_row(line.headline, line.channel or "-", line.status)
+        parts.append(alerts)
     console.print(Group(*parts))
-    console.print(f"[bold]{_headline(s)}[/bold]\nwarehouse: {s.warehouse} (run {s.run_id})")
+    console.print(f"[bold]{_headline(s)}[/bold]\n{_alerts_line(s.alerts)}")
+    console.print(f"warehouse: {s.warehouse} (run {s.run_id})")
