@@ -19,6 +19,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from sqlalchemy.exc import DBAPIError
 
@@ -195,6 +196,44 @@ def reprocess(
         f"reprocessed {result.articles} articles in {result.duration_s:.1f} s: "
         f"{c.tariffs} tariff figures, {c.deadlines} deadlines, {c.events} events (run {result.run_id})"
     )
+
+
+@app.command()
+def alerts(
+    config: ConfigOption = None,
+    limit: Annotated[int, typer.Option(help="How many alerts.")] = 20,
+    test: Annotated[bool, typer.Option("--test", help="Send a test message to every channel.")] = False,
+) -> None:
+    """List recent deadline alerts and their status; --test sends a test message to every channel."""
+    settings = _settings(config)
+    from flows.alerts import send_test
+
+    if test:
+        results = send_test(settings)
+        if not results:
+            err.print("no alert channel configured: set alerts.urls or $TRADEWATCH_ALERT_URLS")
+            raise typer.Exit(1)
+        for channel, error in results.items():
+            status = "[green]ok[/green]" if error is None else "[red]failed[/red]"
+            detail = escape(channel + (f": {error}" if error else ""))
+            out.print(f"{status}  {detail}", highlight=False, soft_wrap=True)
+        if any(error is not None for error in results.values()):
+            raise typer.Exit(1)
+        return
+    query = (
+        "select strftime(created_at, '%Y-%m-%d %H:%M') as created, kind, "
+        "split_part(message, chr(10), 1) as alert, coalesce(nullif(channel, ''), '-') as channel, status, "
+        "attempts, strftime(sent_at, '%m-%d %H:%M') as sent, last_error "
+        f"from alerts order by created_at desc, date_start limit {limit}"
+    )
+    try:
+        with reader(settings.warehouse.path, lock_timeout_s=settings.warehouse.lock_timeout_s) as conn:
+            result = conn.exec_driver_sql(query)
+            out.print(_table(list(result.keys()), result.all(), "Recent alerts"))
+    except DBAPIError as exc:
+        raise _fail(exc.orig or exc) from None
+    except WarehouseError as exc:
+        raise _fail(exc) from None
 
 
 def _table(columns: Sequence[str], rows: Sequence[Sequence[Any]], title: str | None = None) -> Table:

@@ -67,7 +67,10 @@ class ScheduleSettings(_Section):
 
 
 class AlertSettings(_Section):
+    # apprise URLs (json://, mailto://, slack://, tgram://...); $TRADEWATCH_ALERT_URLS replaces them.
     urls: tuple[str, ...] = ()
+    # A "due soon" alert goes out this many days before a deadline.
+    due_soon_days: Annotated[int, Field(ge=0, le=365)] = 7
 
 
 class PipelineSettings(_Section):

@@ -1,8 +1,8 @@
-"""The daily flow: poll feeds -> fetch new articles -> extract -> load, in batches.
+"""The daily flow: poll feeds -> fetch new articles -> extract and detect -> load, in batches.
 
-Batches are pipelined: while the process pool extracts (and detects) batch k, the next batch is fetched. Each batch is
-loaded as soon as it is extracted, so a crash loses at most the batches in flight, and the writer holds
-the DuckDB file only for one short load at a time.
+Batches are pipelined: while the process pool extracts and detects batch k, the next batch is fetched.
+Each batch is loaded as soon as it is done, so a crash loses at most the batches in flight, and the
+writer holds the DuckDB file only for one short load at a time.
 """
 
 from __future__ import annotations

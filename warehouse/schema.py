@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 
 # Bump when a table changes, and add the step that brings version N-1 to N in warehouse.migrate.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 metadata = MetaData()
 
@@ -190,5 +190,50 @@ event_parties = Table(
     Column("event_id", Text, primary_key=True),
     Column("party", Text, primary_key=True),
     Column("article_id", Text, nullable=False),
+    Column("run_id", Text, nullable=False),
+)
+
+
+# Alerts (schema version 3): what is known of each deadline across articles, and the outbox of alerts.
+
+tracked_deadlines = Table(
+    "tracked_deadlines",
+    metadata,
+    Column("deadline_key", Text, primary_key=True),  # extractors.deadline_keys: parties|measure[|products]
+    Column("label", Text, nullable=False),  # the key for people: "CHN/USA truce"
+    Column("date_start", Date, nullable=False),  # the current date range
+    Column("date_end", Date, nullable=False),
+    Column("previous_date_start", Date),  # the range before the last move
+    Column("previous_date_end", Date),
+    Column("dated_on", Date, nullable=False),  # the day the current range was first seen
+    _ts("first_seen_at", nullable=False),
+    _ts("last_seen_at", nullable=False),
+    _ts("reported_at", nullable=False),  # publication time of the report that set the range
+    Column("source_count", Integer, nullable=False),  # sources reporting the current range
+    Column("article_count", Integer, nullable=False),
+    Column("article_id", Text, nullable=False),  # the latest report
+    Column("sentence", Text, nullable=False),
+    Column("title", Text),
+    Column("url", Text, nullable=False),
+    Column("status", Text, nullable=False),  # upcoming | passed | past_when_seen (recorded, not alerted)
+    Column("run_id", Text, nullable=False),
+)
+
+alerts = Table(
+    "alerts",
+    metadata,
+    # hash(kind, deadline key, date range, channel): one alert per thing, date and channel, ever.
+    Column("alert_id", Text, primary_key=True),
+    Column("kind", Text, nullable=False),  # new | moved | due_soon
+    Column("deadline_key", Text, nullable=False),
+    Column("date_start", Date, nullable=False),
+    Column("date_end", Date, nullable=False),
+    Column("channel", Text, nullable=False),  # the apprise URL with its secrets masked; '' = no channel
+    Column("message", Text, nullable=False),
+    _ts("created_at", nullable=False),
+    _ts("sent_at"),
+    Column("status", Text, nullable=False),  # pending | sent | failed | printed (no channel configured)
+    Column("attempts", Integer, nullable=False),
+    Column("last_error", Text),  # secrets masked
     Column("run_id", Text, nullable=False),
 )

@@ -18,13 +18,19 @@ from extractors.detect.dates import find_dates, is_duration
 from extractors.detect.models import DateMention, Deadline, Sentence
 
 _TRADE = re.compile(
-    r"\b(?:tariffs?|dut(?:y|ies)|levy|levies|surtax(?:es)?|trade|talks|negotiat\w*|pause|truce|suspension|"
-    r"export controls?|exports?|imports?|quotas?|agreement|deal|pact|safeguards?|anti-dumping|"
+    r"\b(?:tariffs?|(?<!\bhis )(?<!\bher )(?<!\bon )dut(?:y|ies)|levy|levies|surtax(?:es)?|trade|"
+    r"export controls?|exports?|imports?|quotas?|safeguards?|anti-dumping|"
     r"countervailing|importers?|exporters?|border adjustment|counter-?measures|counter-tariffs|retaliat\w*|"
-    r"reciprocal|customs|WTO|USMCA|CUSMA|"
-    r"CBAM|Section \d+|entity list|rare earths?|(?:export|import) (?:ban|curbs?|licen[cs]\w*)|controls)\b",
+    r"reciprocal|customs(?! and Border Protection)|WTO|USMCA|CUSMA|"
+    r"CBAM|Section \d+|entity list|rare earths?|(?:export|import) (?:ban|curbs?|licen[cs]\w*))\b",
     re.IGNORECASE,
 )
+# Words trade news uses for its matters that other news uses as much (a share-sale "deal", pension
+# "negotiations", a management "contract"): they make a sentence about trade only next to a word above.
+_GENERIC = re.compile(
+    r"\b(?:talks|negotiat\w*|pause|truce|suspension|agreement|deal|pact|controls)\b", re.IGNORECASE
+)
+_TRADE_SHARE = 0.15
 # What a short sentence leaning on its neighbours for the trade context must still say ("The rules take
 # effect in 30 days."): that something starts, ends or is due.
 _STRONG = re.compile(
@@ -49,8 +55,12 @@ _CHANGE = re.compile(
 _SUPERSEDED_BEFORE = re.compile(
     r"(?:\b(?:postponed|delayed|pushed back|deferred|moved|brought forward|shifted|extended|changed)\s+"
     r"(?:\w+\s+){0,4}?from|\binstead of\b.*|\b(?:was|were|had been)\s+(?:originally\s+)?"
-    r"(?:due|set|scheduled|slated|supposed|meant|planned|expected)\b.*|\b(?:originally|initially|"
-    r"previously|formerly)\b.*|\bhad\s+(?:said|threatened|planned|intended|proposed|wanted|hoped)\b.*"
+    r"(?:due|set|scheduled|slated|supposed|meant|planned|expected)\b.*|"
+    r"\b(?:originally|initially|previously|formerly)\b.*|"
+    r"\bonce\s+(?:\w+\s+)?(?:expected|planned|scheduled|set|due|slated)\b.*|"
+    r"\bhad\s+(?:said|threatened|planned|intended|proposed|wanted|hoped)\b.*"
+    r"|\b(?:cancell?ed|called off|scrapped|shelved|abandoned)\b.*\b(?:planned|scheduled|set|due|slated)\s+"
+    r"(?:for|on)"
     r"|\b(?:old|original|earlier|previous|initial)\s+(?:\w+\s+)?"
     r"|\b(?:extend|postpone|delay|defer|push back|move|scrap|cancel|drop)\w*\s+(?:the|its|their|a)\s+)\s*$",
     re.IGNORECASE,
@@ -70,19 +80,28 @@ _GATHERING = re.compile(
     r"(?:ruling|decision|verdict|judgment)(?!\s+to\b))\b",
     re.IGNORECASE,
 )
+# "an October news conference": the date names the day of a gathering.
+_GATHERING_AFTER = re.compile(
+    r"^\s+(?:[\w-]+\s+)?(?:meeting|conference|summit|hearing|visit|vote|election|call)s?\b", re.IGNORECASE
+)
 # A gathering can still be due by a day ("scheduled to vote ... by early June").
 _DUE = re.compile(r"\b(?:by|until|till|before|ahead of|no later than|deadline|expir\w*|due)\b", re.IGNORECASE)
 _BY_MEANS = re.compile(r"\bby (?:phone|telephone|video(?:link| link| call)?|email|letter)\b", re.IGNORECASE)
 # Dates of the economy, markets and politics: a trade word elsewhere in the sentence does not make them
 # trade deadlines.
 _NON_TRADE = re.compile(
-    r"\b(?:growth|recession|inflation|GDP|economy|unemployment|jobs|interest rates?|policy rate|rate cuts?|"
+    r"\b(?:growth|recession|inflation|GDP|gross domestic product|economy|wages|project(?:s|ed|ions?)|"
+    r"unemployment|jobs|interest rates?|policy rate|rate cuts?|"
     r"cut rates|Federal Reserve|Fed|central bank|mortgage|housing|earnings|revenue|profits?|shares|"
     r"stocks?|chance|odds|probability|polls?|elections?|forecasts?|prices?|crops?|harvest|survey)\b",
     re.IGNORECASE,
 )
 # A period the law allows or a speaker imagines is not one that has started running.
-_HYPOTHETICAL = re.compile(r"\b(?:allows?|allowed|permits?|can|could|might|up to|if)\b", re.IGNORECASE)
+# A habitual period ("typically requires payment within 10 days") is a rule of thumb, not a date.
+_HYPOTHETICAL = re.compile(
+    r"\b(?:allows?|allowed|permits?|can|could|might|up to|if|typically|usually|normally|generally)\b",
+    re.IGNORECASE,
+)
 # "within 30 days" of a day named only as "that date": the start is not known.
 _ANAPHORIC = re.compile(r"\b(?:that|this|the same) (?:date|day)\b", re.IGNORECASE)
 _HEDGED = re.compile(
@@ -105,9 +124,13 @@ def find_deadlines(sentences: Sequence[Sentence], published: date) -> list[Deadl
     """Trade deadlines in the article, in sentence order, one per distinct date range."""
     found: list[Deadline] = []
     seen: set[tuple[date, date]] = set()
+    # In a trade story a sentence may lean on the story for its trade context; in other news it may lean
+    # only on its neighbours (the same share as for events, extractors/detect/events.py).
+    trade_story = sum(bool(_TRADE.search(s.text)) for s in sentences) >= _TRADE_SHARE * len(sentences)
     for index, sentence in enumerate(sentences):
         text = sentence.text
-        if not (_TRADE.search(text) or (_STRONG.search(text) and _about_trade(sentences, index))):
+        near_trade = trade_story or _about_trade(sentences, index)
+        if not (_TRADE.search(text) or ((_GENERIC.search(text) or _STRONG.search(text)) and near_trade)):
             continue
         mentions = find_dates(text, published)
         for index_in_sentence, mention in enumerate(mentions):
@@ -138,10 +161,14 @@ def _is_deadline(text: str, mention: DateMention, since: int, published: date) -
         return False
     plain = _BY_MEANS.sub("", before)
     gatherings = list(_GATHERING.finditer(plain))
-    if gatherings and not _DUE.search(plain[gatherings[-1].end() :]):
+    if (gatherings and not _DUE.search(plain[gatherings[-1].end() :])) or _GATHERING_AFTER.match(after):
         return False
     clause = before + " " + _clause_after(after)
     if _NON_TRADE.search(clause) and not _TRADE.search(clause):
+        return False
+    # "tariffs will reduce GDP by 0.3 percent by 2020": the date is the economy's, named after the trade word.
+    economy = [m.start() for m in _NON_TRADE.finditer(before)]
+    if economy and economy[-1] > max((m.start() for m in _TRADE.finditer(before)), default=-1):
         return False
     if is_duration(mention):
         return not (_HYPOTHETICAL.search(before) or _ANAPHORIC.search(text))

@@ -23,10 +23,13 @@ _DATELINE = re.compile(
 )
 # A place word right before a city or capital: "talks in London", "visit New Delhi", "flew to Mar-a-Lago".
 LOCATION_BEFORE = re.compile(r"\b(?:in|at|near|to|visit|visits|visited|visiting)\s+(?:the\s+)?$")
+# "a scheduled Dec. 15 imposition", "had planned to impose Dec. 15": the day of a plan, not of an act.
+_PLANNED = r"|\b(?:planned|scheduled|slated|set|due)\s+(?:to\s+\w+\s+|for\s+|on\s+)?$"
 # Days that mark when something starts, ends or is due, not when the act happened.
 DATE_NOT_ACT = re.compile(
     r"\b(?:from|starting|until|till|through|before|expires?|expiring|lapse|deadline|due|begin|start)\s+"
-    r"(?:on\s+|\d{1,2}[:.]\d{2}\s+(?:[ap]\.?m\.?\s+)?(?:on\s+)?|[A-Z][a-z]+day,?\s+)?$|\b(?:by|to|into)\s+$",
+    r"(?:on\s+|\d{1,2}[:.]\d{2}\s+(?:[ap]\.?m\.?\s+)?(?:on\s+)?|[A-Z][a-z]+day,?\s+)?$|\b(?:by|to|into)\s+$"
+    + _PLANNED,
     _I,
 )
 # "the July 9 deadline": a day something was due, not an act.
@@ -71,7 +74,7 @@ _OFFICIAL = re.compile(
 # Something that keeps a verb from being an act: a modal, a negation, a state ("remain exempt").
 _NOT_ACT = (
     r"(?<!\bcould )(?<!\bwould )(?<!\bmight )(?<!\bmay )(?<!\bshould )(?<!\bnot )(?<!\bno )"
-    r"(?<!\bwithout )(?<!\bcould have )(?<!\bdue to )(?<!\bremain )(?<!\bstay )"
+    r"(?<!\bwithout )(?<!\bcould have )(?<!\bdue to )(?<!\bremain )(?<!\bstay )(?<!-)"
 )
 # Within a clause: any character but a stop, though "U.S." and "35.3%" keep their periods.
 _GAP = r"(?:[^.;]|\.(?=\S))"
@@ -82,6 +85,8 @@ _INTENT = re.compile(
     r"\b(?:steps?|process|prospect|risk|cost) of \w+ing\b",
     _I,
 )
+# A measure in an if-clause has not been taken: "If the U.S. imposes a tariff, the duty is paid by ...".
+_CONDITION = re.compile(r"\b(?:if|unless|whether)\b[^,;.]*", _I)
 # Reported speech moves "will" back to "would": "said it would lift tariffs" reports a decision.
 _REPORTED_WOULD = re.compile(r"(\b(?:said|says|announced|added)\b[^.;]*?\b)would\b", _I)
 _TARIFF = (
@@ -148,8 +153,9 @@ _WTO = re.compile(r"\b(?:WTO|World Trade Organization)\b")
 _DOMESTIC_COURT = re.compile(r"\b(?:federal|Supreme Court|Court of International Trade|Federal Circuit)\b")
 
 _TALKS = re.compile(
-    r"\b(?:talks|negotiations|negotiating|consultations?|discussions|meeting|"
-    r"(?:met|meet)(?!\s+(?:the|its|their|a|an|all|some|most|any|demand|targets?|conditions)\b)|"
+    r"\b(?:talks|negotiations|negotiating|consultations?|discussions|"
+    r"(?:met|meet|meeting)(?!\s+(?:the|its|their|a|an|all|some|most|any|demand|targets?|conditions|"
+    r"(?:\w+\s+)?(?:expectations|forecasts|estimates))\b)|"
     r"(?:phone |video )?call (?:with|between)|by phone|spoke with|speak with|speaking with|discuss(?:ed)?|"
     r"pursu\w+\s+(?:a\s+|an\s+)?(?:[\w-]+\s+){0,2}(?:deal|agreement))\b",
     _I,
@@ -158,6 +164,7 @@ _TALKS = re.compile(
 _TALKS_NOT = re.compile(
     r"\b(?:could|might|may|would)\s+(?:\w+\s+)?(?:meet|talk)\b|\b(?:in case|if|unless)\s+(?:the\s+)?talks\b|"
     r"\b(?:wage|labou?r|peace|coalition|merger|contract)\s+talks\b|\ballow negotiations\b|\bto negotiate\b|"
+    r"\b(?:cabinet|board|shareholders?|staff|caucus|campaign|town hall)\s+meetings?\b|\bunlikely to\b[^,.;]*|"
     r"\b(?:bid|aim|effort|push)\s+to\s+[^,.;]*|\bconclud\w*\s+(?:the\s+)?(?:negotiations|talks)\b[^,.;]*"
     r"(?:,[^.;]*\btalks\b)?",
     _I,
@@ -176,7 +183,8 @@ _TO_TALK = re.compile(r"\bto\s+(?:start|resume|hold|continue|launch|open)\b", _I
 _AGREEMENT_NOT = re.compile(
     r"\b(?:aim\w*|hop\w*|seek\w*|racing|push\w*|expected)\s+(?:to|of|for)\s+(?:\w+\s+){0,3}"
     r"(?:deal|agreement|sign|reach|conclude|strike)|\bno (?:\w+\s+)?deals? (?:was|were|has|have)\b|"
-    r"\bwithout a deal\b|\bwithdraw\w* from\b|\bunless\b[^.;]*\bdeals?\b",
+    r"\bwithout a deal\b|\bwithdraw\w* from\b|\bunless\b[^.;]*\bdeals?\b|"
+    r"\bif\s+(?:no\s+|a\s+|the\s+)?(?:[\w-]+\s+){0,2}(?:deal|agreement|pact)s?\s+(?:is|are)\b",
     _I,
 )
 _TRUCE = re.compile(r"\b(?:truce|ceasefire)\b", _I)
@@ -195,7 +203,8 @@ _THREAT = re.compile(
     r"[^.]*\b(?:tariffs?|duties|levies|sanctions)\b|"
     r"\b(?:said|says|announced|posted|wrote|told)\b[^.]{0,80}?\b(?:would|intends? to|plans? to)\s+"
     r"(?:impose|apply|raise|reimpose|hit|put|levy|charge|slap|set|double|restrict)\b|"
-    r"\bpropos(?:e|es|ed|ing|al)\b|\brecommend(?:s|ed|ing)?\b|\bconsider\w*\s+(?:raising|imposing|tariffs|duties)\b|"
+    r"\b(?:propos(?:e|es|ed|ing|al)|recommend(?:s|ed|ing)?)\b(?=[^.;]{0,100}?(?:\d%|\b(?:tariff|dut(?:y|ies)|"
+    r"levy|levies|quotas?|curbs|ban|restrictions|counter-?measures|measures?|percent)\b))|\bconsider\w*\s+(?:raising|imposing|tariffs|duties)\b|"
     r"\b(?:promis|pledg)(?:e|es|ed|ing)\s+(?:an?\s+|to\s+(?:impose|raise)\s+)(?:[\w-]+\s+){0,2}\d+(?:\.\d+)?%|"
     r"\bwould\s+(?:follow|respond|retaliate|reimpose)\b|\bbeing prepared\b|"
     r"\bvow\w*\s+to\s+(?:retaliate|respond|hit back|take)\b",
@@ -208,6 +217,17 @@ _CAMPAIGN = re.compile(r"\bcampaign\w*\b|\bcandidate\b", _I)
 _TRADE_WORD = re.compile(
     r"\b(?:tariffs?|dut(?:y|ies)|levy|levies|trade|exports?|imports?|countermeasures|counter-tariffs|"
     r"sanctions?|ban|curbs|measures?|move|increase|letter|decision|mechanism)\b",
+    _I,
+)
+# The vocabulary of trade policy itself: an event type other than a measure counts only in a sentence, or
+# next to one, that uses it, since talks, deals, calls, rulings and protests are as common outside trade.
+# "Customs and Border Protection" is named as often in immigration news as in trade news.
+_TRADE_TOPIC = re.compile(
+    r"\b(?:tariffs?|(?<!\bhis )(?<!\bher )(?<!\bmy )(?<!\bon )(?<!\boff )dut(?:y|ies)|levy|levies|"
+    r"surcharges?|trade|trading|exports?|imports?|exporters?|importers?|customs(?! and Border Protection)|"
+    r"WTO|World Trade Organization|anti-dumping|"
+    r"countervailing|counter-?measures|counter-tariffs|retaliat\w+|quotas?|safeguards?|USMCA|CUSMA|"
+    r"NAFTA|Section \d+|export controls?|entity list|market access|free-trade|commerce ministry|CBAM)\b",
     _I,
 )
 # Reactions and formal steps that are statements by themselves ...
@@ -228,6 +248,11 @@ _REACTION = re.compile(
 def is_trade(text: str) -> bool:
     """Whether the sentence speaks of trade at all ("talks stalled" on a trade deal, not a bank's meeting)."""
     return bool(_TRADE_WORD.search(text))
+
+
+def is_trade_topic(text: str) -> bool:
+    """Whether the sentence uses the vocabulary of trade policy (tariffs, trade, imports, the WTO ...)."""
+    return bool(_TRADE_TOPIC.search(text))
 
 
 def dateline_end(text: str) -> int:
@@ -297,7 +322,7 @@ def _is_agreement(body: str) -> bool:
 
 def _measure(body: str) -> EventType | None:
     """The one type of a measure in the sentence: export_control > retaliation > tariff_action."""
-    clean = _INTENT.sub(" ", _REPORTED_WOULD.sub(r"\1will", body))
+    clean = _CONDITION.sub(" ", _INTENT.sub(" ", _REPORTED_WOULD.sub(r"\1will", body)))
     if _EXPORT.search(clean) and _EXPORT_ACT.search(clean):
         return EventType.EXPORT_CONTROL
     if _RETALIATION.search(clean) and _RETALIATION_ACT.search(clean):

@@ -69,6 +69,20 @@ _FREE_ENTRY = re.compile(
     r"|\b(?:duty|tariff)[- ]free (?:access|quota|entry|treatment|status)\b",
     re.IGNORECASE,
 )
+# Untaxed goods on sale, not a rate set by a measure: "duty-free shops", "buy tariff-free products elsewhere".
+_FREE_GOODS = re.compile(
+    r"\b(?:tariff|duty)[- ]free\s+(?:shops?|shopping|stores?|allowances?|sales|retailers?|purchases|items"
+    r"|alternatives)\b|\b(?:find|buy|sell|source|choose|seek)\w*\s+(?:\w+\s+)?(?:tariff|duty)[- ]free\s+"
+    r"(?:products|goods)\b",
+    re.IGNORECASE,
+)
+# A removal someone asks for or sets as a condition has not happened: "wants Washington to remove tariffs",
+# "removing the tariffs is a condition for any deal", "would have to eliminate all of the tariffs".
+_WISHED = re.compile(
+    r"\b(?:wants?|wanted|demand\w*|urg(?:e|es|ed|ing)|ask\w*|press(?:es|ed|ing)|call(?:s|ed)? (?:on|for)"
+    r"|insist\w*|condition\w*|have to|has to|had to)\b",
+    re.IGNORECASE,
+)
 _QUOTA = re.compile(r"\bquotas?\b", re.IGNORECASE)
 _SPECULATION = re.compile(r"\b(?:chance|odds|probability|likelihood|whether|bets?)\b", re.IGNORECASE)
 _NOUN_USE = re.compile(r"\b(?:a|an|the|its|their|biggest|largest|sharp|steep|sharpest)\s+$")
@@ -140,7 +154,10 @@ def _candidates(sentence: str) -> list[RateMention]:
         found.append(RateMention(value, m.start(), m.end()))
     for m in _FRACTION.finditer(sentence):
         found.append(RateMention(_FRACTIONS[m.group(1).lower()], m.start(), m.end()))
+    free_goods = [(m.start(), m.end()) for m in _FREE_GOODS.finditer(sentence)]
     for m in _ZERO.finditer(sentence):
+        if any(start <= m.start() < end for start, end in free_goods):
+            continue
         # "to zero"/"from zero" need a tariff link like any number; "tariff-free" and "zero tariffs" carry it.
         found.append(RateMention(0.0, m.start(), m.end(), zero_cue=m.group("prep") is None))
     return sorted(found, key=lambda r: r.start)
@@ -268,6 +285,9 @@ def _mark_removals(sentence: str, rates: list[RateMention]) -> None:
     for m in _REMOVAL.finditer(sentence):
         if _NOUN_USE.search(sentence[: m.start()]):
             continue  # "their biggest drop": a noun, not a removal
+        lo, hi = clause_bounds(sentence, m.start())
+        if _WISHED.search(sentence, lo, hi):
+            continue
         obj_end = m.end()
         tail = sentence[obj_end : obj_end + 60]
         inside = [r for r in rates if m.start() < r.start and r.end <= obj_end + 25 and not r.zero_cue]
