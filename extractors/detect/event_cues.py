@@ -86,7 +86,7 @@ _INTENT = re.compile(
     _I,
 )
 # A measure in an if-clause has not been taken: "If the U.S. imposes a tariff, the duty is paid by ...".
-_CONDITION = re.compile(r"\b(?:if|unless|whether)\b[^,;.]*", _I)
+_CONDITION = re.compile(r"\b(?:if|unless|whether)\b(?:[^,;.]|\.(?=\S)|(?<=\b[A-Z])\.)*", _I)
 # Reported speech moves "will" back to "would": "said it would lift tariffs" reports a decision.
 _REPORTED_WOULD = re.compile(r"(\b(?:said|says|announced|added)\b[^.;]*?\b)would\b", _I)
 _TARIFF = (

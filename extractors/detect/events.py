@@ -88,9 +88,8 @@ def find_events(sentences: Sequence[Sentence], published: date) -> list[TradeEve
     events = context.events
     topical = [is_trade_topic(s.text) for s in sentences]
     # In a trade story every sentence may tell a trade event ("The two leaders will speak on Friday."); in
-    # another story only a sentence that speaks of trade. A fragment of a sentence or two has no story to
-    # judge by, so its cue words are taken at their word.
-    trade_story = len(sentences) < 3 or sum(topical) >= _TRADE_SHARE * len(sentences)
+    # another story only a sentence that speaks of trade.
+    trade_story = sum(topical) >= _TRADE_SHARE * len(sentences)
     for index, sentence in enumerate(sentences):
         text = sentence.text
         parties, capital_places = _parties(text)

@@ -31,7 +31,7 @@ def _summary(text: str, published: date = THURSDAY) -> list[Row]:
             [("talks", ("JPN", "USA"), date(2025, 6, 10), "Geneva")],
         ),
         (
-            "Officials from Canada and Mexico held talks in Washington last week.",
+            "Officials from Canada and Mexico held trade talks in Washington last week.",
             [("talks", ("CAN", "MEX"), None, "Washington")],
         ),
         # a capital as subject is a party
