@@ -82,8 +82,19 @@ def serve(config: ConfigOption = None) -> None:
     """Serve the daily flow on the configured cron schedule (runs until interrupted)."""
     settings = _settings(config)
     from prefect.schedules import Cron
+    from prefect.settings import get_current_settings
 
     from flows.daily import daily
+
+    if not get_current_settings().api.url:
+        # Prefect's temporary (ephemeral) server has no scheduler: served runs would never start.
+        err.print(
+            "[red]error:[/red] scheduling needs a Prefect server. Start one with `prefect server start`, "
+            "then `export PREFECT_API_URL=http://127.0.0.1:4200/api` and run `tradewatch serve` again. "
+            "Or schedule `tradewatch run` with cron instead (see the README).",
+            highlight=False,
+        )
+        raise typer.Exit(2)
 
     resolved = resolve_config_path(config)
     err.print(

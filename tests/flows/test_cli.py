@@ -146,3 +146,13 @@ def test_detect_prints_exactly_the_contract(tmp_path: Path) -> None:
 def test_detect_on_a_missing_file_is_a_clear_error(tmp_path: Path) -> None:
     result = runner.invoke(app, ["detect", str(tmp_path / "none.txt")])
     assert result.exit_code == 1 and "cannot read" in result.output
+
+
+def test_serve_without_a_prefect_server_explains_how(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Prefect's ephemeral server cannot schedule: serve must say so instead of waiting forever."""
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    cfg = tmp_path / "tw.toml"
+    cfg.write_text(f'[warehouse]\npath = "{tmp_path / "tw.duckdb"}"\n')
+    result = runner.invoke(app, ["serve", "-c", str(cfg)])
+    assert result.exit_code == 2
+    assert "prefect server start" in result.output and "PREFECT_API_URL" in result.output
