@@ -148,11 +148,14 @@ def test_detect_on_a_missing_file_is_a_clear_error(tmp_path: Path) -> None:
     assert result.exit_code == 1 and "cannot read" in result.output
 
 
-def test_serve_without_a_prefect_server_explains_how(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_serve_without_a_prefect_server_explains_how(tmp_path: Path) -> None:
     """Prefect's ephemeral server cannot schedule: serve must say so instead of waiting forever."""
-    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
     cfg = tmp_path / "tw.toml"
     cfg.write_text(f'[warehouse]\npath = "{tmp_path / "tw.duckdb"}"\n')
-    result = runner.invoke(app, ["serve", "-c", str(cfg)])
+    # Pinned: the session's Prefect test harness, when running, sets an API URL of its own.
+    with temporary_settings(restore_defaults={PREFECT_API_URL}):
+        result = runner.invoke(app, ["serve", "-c", str(cfg)])
     assert result.exit_code == 2
     assert "prefect server start" in result.output and "PREFECT_API_URL" in result.output
