@@ -232,9 +232,8 @@ def alerts(
             raise typer.Exit(1)
         return
     query = (
-        "select strftime(created_at, '%Y-%m-%d %H:%M') as created, kind, "
-        "split_part(message, chr(10), 1) as alert, coalesce(nullif(channel, ''), '-') as channel, status, "
-        "attempts, strftime(sent_at, '%m-%d %H:%M') as sent, last_error "
+        "select strftime(created_at, '%m-%d %H:%M') as created, split_part(message, chr(10), 1) as alert, "
+        "coalesce(nullif(channel, ''), '-') as channel, status, attempts, last_error "
         f"from alerts order by created_at desc, date_start limit {limit}"
     )
     try:
