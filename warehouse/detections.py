@@ -9,11 +9,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-import pyarrow as pa
 from sqlalchemy import Connection
 
 from extractors.detect.models import Detection, TradeEvent
-from warehouse.load import upsert
+from warehouse.load import id_table, staged, upsert
 from warehouse.schema import deadlines, event_parties, events, tariff_measures
 
 _TABLES = (tariff_measures, deadlines, events, event_parties)
@@ -57,16 +56,11 @@ def replace_detections(conn: Connection, run_id: str, items: Sequence[ArticleDet
 
 
 def _delete_for(conn: Connection, article_ids: list[str]) -> None:
-    raw = conn.connection.driver_connection
-    assert raw is not None
-    raw.register("_tw_replaced", pa.table({"article_id": pa.array(article_ids, pa.large_string())}))
-    try:
+    with staged(conn, id_table(article_ids)) as replaced:
         for table in _TABLES:
             conn.exec_driver_sql(
-                f"delete from {table.name} where article_id in (select article_id from _tw_replaced)"
+                f"delete from {table.name} where article_id in (select article_id from {replaced})"
             )
-    finally:
-        raw.unregister("_tw_replaced")
 
 
 def _rows(item: ArticleDetection, run_id: str) -> Iterator[tuple[str, dict[str, Any]]]:

@@ -8,7 +8,8 @@ loading them once.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,6 +77,24 @@ def to_arrow(table: Table, rows: Sequence[Mapping[str, Any]]) -> pa.Table:
     return pa.Table.from_pydict(columns, schema=arrow_schema(table))
 
 
+@contextmanager
+def staged(conn: Connection, data: pa.Table) -> Iterator[str]:
+    """Expose an Arrow table to SQL on this connection under a fresh name, for one block; DuckDB scans it
+    in place, with no copy and no INSERT per row."""
+    name = next(_staging_names)
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    raw.register(name, data)
+    try:
+        yield name
+    finally:
+        raw.unregister(name)
+
+
+def id_table(ids: Sequence[str], column: str = "article_id") -> pa.Table:
+    return pa.table({column: pa.array(ids, pa.large_string())})
+
+
 def upsert(
     conn: Connection,
     table: Table,
@@ -99,11 +118,7 @@ def upsert(
 
     q = conn.dialect.identifier_preparer.quote
     target = q(table.name)
-    staging = next(_staging_names)
-    raw = conn.connection.driver_connection
-    assert raw is not None
-    raw.register(staging, data)
-    try:
+    with staged(conn, data) as staging:
         join = " and ".join(f"t.{q(k)} = s.{q(k)}" for k in key)
         existing = conn.exec_driver_sql(
             f"select count(*) from {staging} s join {target} t on {join}"
@@ -117,6 +132,4 @@ def upsert(
             f"insert into {target} ({column_list}) select {column_list} from {staging} "
             f"on conflict ({', '.join(q(k) for k in key)}) {action}"
         )
-    finally:
-        raw.unregister(staging)
     return UpsertResult(inserted=len(unique) - existing, updated=existing if to_update else 0)

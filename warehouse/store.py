@@ -8,12 +8,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-import pyarrow as pa
 from sqlalchemy import Connection, select, update
 
 from extractors.models import ExtractionStatus, FetchOutcome, Validators
 from warehouse.detections import ArticleDetection, replace_detections
-from warehouse.load import UpsertResult, upsert
+from warehouse.load import UpsertResult, id_table, staged, upsert
 from warehouse.records import ArticleRecord, FeedPoll, SourceRecord
 from warehouse.schema import articles, feed_fetches, raw_pages, runs, sources
 
@@ -84,16 +83,11 @@ def articles_to_fetch(conn: Connection, candidate_ids: Iterable[str], *, max_att
     ids = list(dict.fromkeys(candidate_ids))
     if not ids:
         return {}
-    raw = conn.connection.driver_connection
-    assert raw is not None
-    raw.register("_tw_candidates", pa.table({"article_id": pa.array(ids, pa.large_string())}))
-    try:
+    with staged(conn, id_table(ids)) as candidates:
         stored = conn.exec_driver_sql(
             "select a.article_id, a.extraction_status, a.attempts "
-            "from _tw_candidates c join articles a using (article_id)"
+            f"from {candidates} c join articles a using (article_id)"
         ).all()
-    finally:
-        raw.unregister("_tw_candidates")
     to_fetch = dict.fromkeys(ids, 0)
     for article_id, status, attempts in stored:
         if status in TRANSIENT_STATUSES and attempts < max_attempts:
