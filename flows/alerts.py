@@ -48,7 +48,9 @@ MASK = "***"
 
 _LABELS = {AlertKind.NEW: "NEW", AlertKind.MOVED: "MOVED", AlertKind.DUE_SOON: "DUE SOON"}
 _HOSTNAME = re.compile(r"(?:localhost|\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-fA-F:.]+\]|(?:[\w-]+\.)+[A-Za-z]{2,})")
-_PLAIN_SEGMENT = re.compile(r"[A-Za-z#@_.-]{1,24}")  # no digits: words, not tokens
+# Lower-case words without digits ("hook", "#general"); anything with a capital or a digit may be a token
+# ("slack://TokenA/TokenB/...") and is masked.
+_PLAIN_SEGMENT = re.compile(r"[a-z#@_.-]{1,24}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -95,6 +95,8 @@ def receiver() -> Iterator[Receiver]:
         ("tgram://123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/987654321", "tgram://***/***"),
         ("slack://T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcOXrIdevi7FQ/#general", "slack://***/***/***/#general"),
         ("mailto://alerts:app-password-9@gmail.com", "mailto://***@gmail.com"),
+        # Tokens without digits are tokens too.
+        ("slack://TokenA/TokenB/TokenC/#chan", "slack://***/***/***/#chan"),
         ("not a url", "***"),
     ],
 )
