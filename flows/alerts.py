@@ -3,7 +3,7 @@ moved and what is due soon, one digest per channel, through apprise.
 
 Exactly once per channel, with an outbox:
 
-1. in one transaction, the deadlines are reconciled (`extractors.deadline_keys`), `tracked_deadlines` is
+1. in one transaction, the deadlines are reconciled (`extractors.deadline_alerts`), `tracked_deadlines` is
    updated and every alert is written to `alerts` as `pending`, one row per channel, keyed by
    hash(kind, deadline key, date range, channel): a second run computes the same ids and adds nothing;
 2. every `pending` (or `failed`) alert of a channel goes out in one digest;
@@ -33,7 +33,7 @@ import apprise
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from extractors.deadline_keys import Alert, AlertKind, DeadlineKey, KnownDeadline, reconcile
+from extractors.deadline_alerts import Alert, AlertKind, KnownDeadline, reconcile
 from flows.config import Settings
 from flows.tasks import logger
 from warehouse import alerts as outbox
@@ -161,17 +161,17 @@ def headline(kind: AlertKind, label: str, deadline: KnownDeadline, today: date) 
     when = _when(deadline.date_start, deadline.date_end)
     if kind is AlertKind.MOVED and deadline.previous_start and deadline.previous_end:
         when += f" (moved from {_when(deadline.previous_start, deadline.previous_end)})"
-    return f"{_LABELS[kind]}: {label} deadline, {when}, {ahead}"
+    return f"{_LABELS[kind]}: {f'{label} ' if label else ''}deadline, {when}, {ahead}"
 
 
-def message(alert: Alert, label: str, today: date) -> str:
+def message(alert: Alert, today: date) -> str:
     """What and when in one line, then the sentence, the article's title and link, how many report it."""
     d = alert.deadline
     sources = f"{d.source_count} source{'s' if d.source_count != 1 else ''}"
     articles = f"{d.article_count} article{'s' if d.article_count != 1 else ''}"
     return "\n".join(
         (
-            headline(alert.kind, label, d, today),
+            headline(alert.kind, d.label, d, today),
             f"“{d.sentence}”",
             f"{d.title or 'Untitled'}: {d.url}",
             f"Reported by {sources} ({articles}).",
@@ -200,9 +200,8 @@ def run_alerts(
     with writer(path, lock_timeout_s=lock_s) as conn:
         known = outbox.known_deadlines(conn)
         found = outbox.found_deadlines(conn, run_id, today)
-        alerts, state = reconcile(known, found, today, settings.alerts.due_soon_days)
-        labels = {f.key: _label(f.key) for f in found}
-        outbox.save_tracked(conn, state, labels.keys(), labels, run_id=run_id, now=now, today=today)
+        result = reconcile(known, found, today, settings.alerts.due_soon_days)
+        outbox.save_tracked(conn, result.state, result.seen, run_id=run_id, now=now, today=today)
         rows = [
             outbox.AlertRow(
                 outbox.alert_id(a.kind, a.key, a.deadline.date_start, a.deadline.date_end, channel),
@@ -211,10 +210,10 @@ def run_alerts(
                 a.deadline.date_start,
                 a.deadline.date_end,
                 channel,
-                message(a, _label(a.key), today),
+                message(a, today),
                 "pending" if named else "printed",
             )
-            for a in alerts
+            for a in result.alerts
             for channel in (named or {outbox.NO_CHANNEL: ""})
         ]
         created = outbox.record_alerts(conn, rows, run_id=run_id, now=now)
@@ -246,10 +245,6 @@ def run_alerts(
         for r in created
     )
     return AlertReport(created=lines, sent=sent, failed=failed)
-
-
-def _label(key: str) -> str:
-    return DeadlineKey.parse(key).label
 
 
 def notify(url: str, title: str, body: str) -> str | None:

@@ -3,7 +3,7 @@ create or replace view upcoming_deadlines as
 with upcoming as (
     select *
     from tracked_deadlines
-    where date_end >= current_date
+    where date_end >= current_date and status <> 'merged'
 )
 
 select

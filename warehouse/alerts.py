@@ -11,7 +11,9 @@ from datetime import UTC, date, datetime, time
 
 from sqlalchemy import Connection, RowMapping, select, text, update
 
-from extractors.deadline_keys import AlertKind, FoundDeadline, KnownDeadline, article_keys
+from extractors.deadline_alerts import AlertKind, KnownDeadline
+from extractors.deadline_groups import FoundDeadline
+from extractors.deadline_keys import article_keys
 from warehouse.load import upsert
 from warehouse.schema import alerts, tracked_deadlines
 
@@ -54,6 +56,7 @@ def known_deadlines(conn: Connection) -> dict[str, KnownDeadline]:
             source_count=r["source_count"],
             article_count=r["article_count"],
             status=r["status"],
+            label=r["label"],
         )
         for r in rows
     }
@@ -113,7 +116,6 @@ def save_tracked(
     conn: Connection,
     state: Mapping[str, KnownDeadline],
     seen: Iterable[str],
-    labels: Mapping[str, str],
     *,
     run_id: str,
     now: datetime,
@@ -124,7 +126,7 @@ def save_tracked(
     rows = [
         {
             "deadline_key": key,
-            "label": labels[key],
+            "label": d.label,
             "date_start": d.date_start,
             "date_end": d.date_end,
             "previous_date_start": d.previous_start,

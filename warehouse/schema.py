@@ -199,7 +199,7 @@ event_parties = Table(
 tracked_deadlines = Table(
     "tracked_deadlines",
     metadata,
-    Column("deadline_key", Text, primary_key=True),  # extractors.deadline_keys: parties|measure[|products]
+    Column("deadline_key", Text, primary_key=True),  # extractors.deadline_keys: parties|measure[|products|@]
     Column("label", Text, nullable=False),  # the key for people: "CHN/USA truce"
     Column("date_start", Date, nullable=False),  # the current date range
     Column("date_end", Date, nullable=False),
@@ -215,7 +215,8 @@ tracked_deadlines = Table(
     Column("sentence", Text, nullable=False),
     Column("title", Text),
     Column("url", Text, nullable=False),
-    Column("status", Text, nullable=False),  # upcoming | passed | past_when_seen (recorded, not alerted)
+    # upcoming | passed | past_when_seen (recorded, not alerted) | merged (found to be another key's deadline)
+    Column("status", Text, nullable=False),
     Column("run_id", Text, nullable=False),
 )
 

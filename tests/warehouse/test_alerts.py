@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Connection, text
 
-from extractors.deadline_keys import AlertKind, reconcile
+from extractors.deadline_alerts import AlertKind, reconcile
 from warehouse import alerts as outbox
 from warehouse.engine import writer
 from warehouse.load import upsert
@@ -93,18 +93,18 @@ def test_found_deadlines_reads_future_reports_and_this_runs_past_ones(conn: Conn
 def test_tracked_state_round_trips_and_keeps_its_first_seen_time(conn: Connection) -> None:
     _seed(conn, TODAY)
     found = outbox.found_deadlines(conn, "r1", TODAY)
-    alerts, state = reconcile({}, found, TODAY, 7)
-    assert [(a.kind, a.key) for a in alerts] == [(AlertKind.NEW, "CHN+USA|truce")]
-    keys = {f.key for f in found}
-    labels = {k: k for k in keys}
-    outbox.save_tracked(conn, state, keys, labels, run_id="r1", now=NOW, today=TODAY)
+    result = reconcile({}, found, TODAY, 7)
+    assert [(a.kind, a.key) for a in result.alerts] == [(AlertKind.NEW, "CHN+USA|truce")]
+    state, keys = result.state, result.seen
+    assert keys == ["CHN+MEX|tariff|autos", "CHN+USA|truce"]
+    outbox.save_tracked(conn, state, keys, run_id="r1", now=NOW, today=TODAY)
     known = outbox.known_deadlines(conn)
     assert known == state
     assert known["CHN+USA|truce"].source_count == 2
     assert known["CHN+MEX|tariff|autos"].status == "past_when_seen"
 
     later = NOW + timedelta(days=1)
-    outbox.save_tracked(conn, known, keys, labels, run_id="r2", now=later, today=TODAY + timedelta(days=1))
+    outbox.save_tracked(conn, known, keys, run_id="r2", now=later, today=TODAY + timedelta(days=1))
     first, last = conn.execute(
         text("select first_seen_at, last_seen_at from tracked_deadlines where deadline_key = 'CHN+USA|truce'")
     ).one()
@@ -140,9 +140,9 @@ def test_upcoming_deadlines_view_lists_future_deadlines_with_first_seen_and_sour
     today = datetime.now(UTC).date()
     _seed(conn, today)
     found = outbox.found_deadlines(conn, "r1", today)
-    _, state = reconcile({}, found, today, 7)
-    keys = {f.key for f in found}
-    outbox.save_tracked(conn, state, keys, {k: k.upper() for k in keys}, run_id="r1", now=NOW, today=today)
+    result = reconcile({}, found, today, 7)
+    keys = result.seen
+    outbox.save_tracked(conn, result.state, keys, run_id="r1", now=NOW, today=today)
     rows = conn.execute(
         text("select deadline_key, days_left, source_count, first_seen_at from upcoming_deadlines")
     ).all()
