@@ -33,6 +33,7 @@ bench: $(STAMP)
 
 eval: $(STAMP)
 	$(BIN)/python -m bench.eval_detection
+	$(BIN)/python -m bench.eval_sameness
 
 clean:
 	rm -rf $(VENV) .prefect data/*.duckdb bench/out

@@ -14,14 +14,20 @@ Two reports are the same deadline (`same_deadline`) when
   - if both name products, they share one, and then the measure words do not matter ("US tariffs on
     steel rise on the 3rd" and "steel stays under the tariffs, with only a quota to discuss, from the
     3rd");
-  - otherwise their measures are of one family (on goods: tariff, tariff cut, exemption, quota; legal:
-    dispute, review; else the same measure), and say something (`other`, no cue, agrees with nothing:
-    a soybean purchase and a chip export rule, both "by the end of the year", are two deadlines).
+  - otherwise they share a party (or one of them is vague, below), and their measures are of one family
+    (on goods: tariff, tariff cut, exemption, quota, and any report naming products; legal: dispute,
+    review; else the same measure). `other`, no cue at all, agrees with nothing: a soybean purchase and a
+    chip export rule, both "by the end of the year", are two deadlines.
 
-Grouping (`group_reports`) joins same-deadline reports transitively, with one exception: a *vague* report,
-naming neither parties nor products ("The higher duties take effect on December 3"), joins a group only if
-it agrees with exactly one, so that it never bridges two deadlines; vague reports that agree with no group
-group among themselves. In doubt, two groups: a duplicate alert is better than a lost one.
+A *vague* report names neither parties nor products ("The higher duties take effect on December 3"): it
+must name the very day to agree with anything ("from early next month" agrees with nothing).
+
+Grouping (`group_reports`) joins same-deadline reports transitively, with one exception: a vague report
+joins a group only if it agrees with exactly one, so that it never bridges two deadlines; vague reports
+that agree with no group group among themselves.
+
+In doubt, two groups: a false "same" loses an alert, a false "different" sends a duplicate. `make eval`
+(`bench/eval_sameness.py`) scores the rules on hand-labelled pairs.
 
 A group is known by one key, its `key`: a key already tracked, if the group holds one, so that a deadline
 keeps its identity, its alerts and its first-seen day from run to run; else the key of its first report
@@ -91,8 +97,8 @@ class Group:
         about a quota)."""
         subjects = [Subject.of(r.key, r.sentence, r.date_start, r.date_end) for r in self.reports]
         measures = [s.key.measure for s in subjects if s.key.measure != "other"] or ["other"]
-        family = _most_named([_family(m) for m in measures])
-        measure = _most_named([m for m in measures if _family(m) == family])
+        family = _most_named([_FAMILIES.get(m, m) for m in measures])
+        measure = _most_named([m for m in measures if _FAMILIES.get(m, m) == family])
         parties = _named_by_most([s.parties for s in subjects if s.parties])
         products = _named_by_most([s.products for s in subjects]) if measure in GOODS_MEASURES else ()
         return DeadlineKey(parties, measure, products, None).label
@@ -111,12 +117,17 @@ def _named_by_most(voters: list[frozenset[str]]) -> tuple[str, ...]:
 
 
 def same_date(a: Subject, b: Subject) -> bool:
+    if a.vague or b.vague:  # saying little, a report must at least name the very day
+        return a.start == a.end == b.start == b.end
     narrow = max((a.end - a.start).days, (b.end - b.start).days) < SAME_DATE_MAX_DAYS
     return narrow and overlap(a.start, a.end, b.start, b.end)
 
 
-def _family(measure: str) -> str:
-    return _FAMILIES.get(measure, measure)
+def _families(subject: Subject) -> set[str]:
+    """The measure's family; and a report naming products is about goods, whatever its verb."""
+    measure = subject.key.measure
+    named = set() if measure == "other" else {_FAMILIES.get(measure, measure)}
+    return named | {"goods"} if subject.products else named
 
 
 def same_subject(a: Subject, b: Subject) -> bool:
@@ -124,7 +135,8 @@ def same_subject(a: Subject, b: Subject) -> bool:
         return False
     if a.products and b.products:
         return bool(a.products & b.products)
-    return a.key.measure != "other" and _family(a.key.measure) == _family(b.key.measure)
+    concrete = bool(a.parties & b.parties) or a.vague or b.vague  # something shared, or nothing to compare
+    return concrete and bool(_families(a) & _families(b))
 
 
 def same_deadline(a: Subject, b: Subject) -> bool:

@@ -45,7 +45,10 @@ _MEASURES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             r"\bexport (?:controls?|restrictions?|bans?|curbs?|licen[cs]\w*)|\bentity list\b|\blicen[cs]es? "
             r"(?:requirement|rules?)\b|\btrade blacklist\b",
         ),
-        ("truce", r"\b(?:truce|pause[ds]?|pausing|suspen(?:d|ds|ded|sion)|reprieve|ceasefire|put off)\b"),
+        (
+            "truce",
+            r"\b(?:truce|pause[ds]?|pausing|suspen(?:d|ds|ded|sion)|reprieve|ceasefire|put off|extension)\b",
+        ),
         ("exemption", r"\b(?:exempt\w*|exclusions?|remission|relief|waivers?)\b"),
         ("quota", r"\bquotas?\b"),
         ("review", r"\b(?:joint )?review\b"),

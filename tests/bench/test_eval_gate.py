@@ -1,9 +1,10 @@
-"""The detection evaluation as a CI gate: `make eval`'s floors hold, and the user's seed article passes."""
+"""The evaluations as CI gates: `make eval`'s floors hold (detection, deadline sameness); the seed passes."""
 
 from __future__ import annotations
 
 import pytest
 
+from bench import eval_sameness as sameness
 from bench.eval_detection import FLOORS, SEED, dev_set, evaluate, seed_check
 
 
@@ -18,3 +19,9 @@ def test_the_seed_article_is_fully_understood() -> None:
     if not (SEED / "gold.json").exists():
         pytest.skip("../shared/seed is not beside this checkout")
     assert seed_check() == []
+
+
+def test_deadline_sameness_stays_above_its_floors() -> None:
+    report = sameness.evaluate(sameness.load_pairs())
+    assert report.tp + report.fn >= 40 and report.fp + report.tn >= 60  # both answers are asked often
+    assert report.below_floors() == []
