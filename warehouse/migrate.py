@@ -20,8 +20,18 @@ def _v2_detection_counts(conn: Connection) -> None:
         conn.exec_driver_sql(f"alter table runs add column if not exists {column} integer")
 
 
+def _v4_unfollowed_keys(conn: Connection) -> None:
+    """Version 4 stopped following `dispute` and `other` keys across dates (`extractors.deadline_keys`): their
+    deadlines now come under date-anchored keys. The old rows are retired as `merged`, so that they never
+    send a due-soon alert beside the new key's; the new key alerts once as new."""
+    conn.exec_driver_sql(
+        "update tracked_deadlines set status = 'merged' where deadline_key not like '%|@%'"
+        " and split_part(deadline_key, '|', 2) in ('dispute', 'other')"
+    )
+
+
 # Step N brings a version N-1 file to version N (tables that are new in N are made by create_all).
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {2: _v2_detection_counts}
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {2: _v2_detection_counts, 4: _v4_unfollowed_keys}
 
 
 def views_dir() -> Path:

@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 
 # Bump when a table changes, and add the step that brings version N-1 to N in warehouse.migrate.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 metadata = MetaData()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -162,6 +162,20 @@ def test_daily_on_the_sample_loads_every_article_once(prefect_harness: None, tmp
         == expected
     )
 
+    # One alert per deadline, not per report: the steel and aluminum increase 9 days ahead is told by all
+    # three outlets in six sentences (samples/ANSWERS.md), and is one deadline from three sources.
+    is_upcoming = "from tracked_deadlines where status = 'upcoming'"
+    upcoming = f"select count(*) {is_upcoming}"
+    assert len(first.alerts.created) == _scalar(db, upcoming)
+    assert _scalar(db, "select count(*) from deadlines") > len(first.alerts.created)
+    steel_day = f"date '{TODAY + timedelta(days=9)}'"
+    steel = f"select count(*) from deadlines where date_start = {steel_day}"
+    assert _scalar(db, steel) >= 6
+    assert _scalar(db, f"{upcoming} and date_start = {steel_day}") == 1
+    label = f"select label || ' / ' || source_count {is_upcoming} and date_start = {steel_day}"
+    assert _scalar(db, label) == "USA tariff on aluminum, steel / 3"
+
     second = daily(config_path=str(config), today=TODAY)
     assert second.counts.articles_new == 0
+    assert second.alerts.created == ()
     assert _scalar(db, "select count(*) from articles") == expected

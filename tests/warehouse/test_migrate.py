@@ -108,3 +108,32 @@ def test_a_version_1_file_is_migrated_in_place(tmp_path: Path) -> None:
         versions = conn.execute(text("select version from schema_info order by version")).scalars().all()
     assert tuple(row) == ("old", None)
     assert versions == list(range(1, SCHEMA_VERSION + 1))
+
+
+def test_version_4_retires_the_keys_it_no_longer_follows(tmp_path: Path) -> None:
+    """`USA|dispute` was followed across dates up to version 3; its deadlines now have anchored keys."""
+    path = tmp_path / "v3.duckdb"
+    with writer(path) as conn:
+        metadata.create_all(conn)
+        for version in (1, 2, 3):
+            conn.execute(text(f"insert into schema_info values ({version}, now())"))
+        for key in ("USA|dispute", "USA|other", "CHN+USA|truce", "USA|dispute|@2026-12-04..2026-12-04"):
+            conn.execute(
+                text(
+                    "insert into tracked_deadlines (deadline_key, label, date_start, date_end, dated_on, "
+                    "first_seen_at, last_seen_at, reported_at, source_count, article_count, article_id, "
+                    "sentence, url, status, run_id) values (:key, :key, date '2026-12-04', "
+                    "date '2026-12-04', date '2026-11-20', now(), now(), now(), 1, 1, 'a', 's', 'u', "
+                    "'upcoming', 'r')"
+                ),
+                {"key": key},
+            )
+    assert _ensure(path) == SCHEMA_VERSION
+    with reader(path) as conn:
+        status = dict(conn.execute(text("select deadline_key, status from tracked_deadlines")).tuples().all())
+    assert status == {
+        "USA|dispute": "merged",
+        "USA|other": "merged",
+        "CHN+USA|truce": "upcoming",
+        "USA|dispute|@2026-12-04..2026-12-04": "upcoming",
+    }
