@@ -167,6 +167,8 @@ def _same_date_pairs(subjects: Sequence[Subject]) -> list[tuple[int, int]]:
     order = sorted(range(len(subjects)), key=lambda i: (subjects[i].start, subjects[i].end))
     pairs = []
     for n, i in enumerate(order):
+        if (subjects[i].end - subjects[i].start).days >= SAME_DATE_MAX_DAYS:
+            continue  # too wide to be the same date as anything
         for j in order[n + 1 :]:
             if subjects[j].start > subjects[i].end:
                 break

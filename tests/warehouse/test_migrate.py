@@ -130,7 +130,7 @@ def test_version_4_retires_the_keys_it_no_longer_follows(tmp_path: Path) -> None
             )
     assert _ensure(path) == SCHEMA_VERSION
     with reader(path) as conn:
-        status = dict(conn.execute(text("select deadline_key, status from tracked_deadlines")).tuples().all())
+        status = {k: v for k, v in conn.execute(text("select deadline_key, status from tracked_deadlines"))}
     assert status == {
         "USA|dispute": "merged",
         "USA|other": "merged",
