@@ -96,7 +96,7 @@ def reconcile(
     alerts: list[Alert] = []
     for key in sorted(groups.keys() | known.keys()):
         group = groups.get(key)
-        old = known.get(key)
+        old = state.get(key)
         kind: AlertKind | None = None
         if group is not None:
             if old is not None and old.status == MERGED:
@@ -104,10 +104,10 @@ def reconcile(
             current, kind = _apply(key, old, _newest(group.reports), today)
             sources, articles = _counts(group.reports, current.date_start, current.date_end)
             current = replace(current, source_count=sources, article_count=articles, label=group.label)
-        elif state[key].status == MERGED:
+        elif old is None or old.status == MERGED:
             continue
         else:
-            current = state[key]
+            current = old
         if current.date_end < today and current.status == "upcoming":
             current = replace(current, status="passed")
         if kind is None and _due_soon(current, today, due_soon_days):
@@ -117,13 +117,6 @@ def reconcile(
             alerts.append(Alert(kind, current))
     alerts.sort(key=lambda a: (a.deadline.date_start, a.deadline.date_end, a.key, a.kind.value))
     return Reconciled(alerts, state, sorted(groups.keys() | absorbed))
-
-
-def diff(
-    known: Mapping[str, KnownDeadline], found: Sequence[FoundDeadline], today: date, due_soon_days: int
-) -> list[Alert]:
-    """new / moved / due_soon alerts for the deadlines `found`, given what is `known`."""
-    return reconcile(known, found, today, due_soon_days).alerts
 
 
 def _reported(deadline: KnownDeadline, report: FoundDeadline) -> KnownDeadline:

@@ -87,6 +87,7 @@ class Subject:
 class Group:
     key: str
     reports: tuple[FoundDeadline, ...]
+    subjects: tuple[Subject, ...]  # the reports', in the same order
     absorbed: tuple[str, ...] = ()  # other tracked keys found to be this deadline
 
     @property
@@ -95,12 +96,11 @@ class Group:
         measure, the parties named by most of those naming parties, and for a measure on goods the products
         named by most reports ("USA tariff on aluminum, steel", though the key may come from a sentence
         about a quota)."""
-        subjects = [Subject.of(r.key, r.sentence, r.date_start, r.date_end) for r in self.reports]
-        measures = [s.key.measure for s in subjects if s.key.measure != "other"] or ["other"]
-        family = _most_named([_FAMILIES.get(m, m) for m in measures])
-        measure = _most_named([m for m in measures if _FAMILIES.get(m, m) == family])
-        parties = _named_by_most([s.parties for s in subjects if s.parties])
-        products = _named_by_most([s.products for s in subjects]) if measure in GOODS_MEASURES else ()
+        measures = [s.key.measure for s in self.subjects if s.key.measure != "other"] or ["other"]
+        family = _most_named([_family(m) for m in measures])
+        measure = _most_named([m for m in measures if _family(m) == family])
+        parties = _named_by_most([s.parties for s in self.subjects if s.parties])
+        products = _named_by_most([s.products for s in self.subjects]) if measure in GOODS_MEASURES else ()
         return DeadlineKey(parties, measure, products, None).label
 
 
@@ -123,10 +123,14 @@ def same_date(a: Subject, b: Subject) -> bool:
     return narrow and overlap(a.start, a.end, b.start, b.end)
 
 
+def _family(measure: str) -> str:
+    return _FAMILIES.get(measure, measure)
+
+
 def _families(subject: Subject) -> set[str]:
     """The measure's family; and a report naming products is about goods, whatever its verb."""
     measure = subject.key.measure
-    named = set() if measure == "other" else {_FAMILIES.get(measure, measure)}
+    named = set() if measure == "other" else {_family(measure)}
     return named | {"goods"} if subject.products else named
 
 
@@ -216,10 +220,11 @@ def group_reports(reports: Sequence[FoundDeadline], tracked: Collection[str] = (
 
 def _group(members: list[tuple[FoundDeadline, Subject]], tracked: Collection[str]) -> Group:
     reports = tuple(report for report, _ in members)
+    subjects = tuple(subject for _, subject in members)
     known = sorted({r.key for r in reports}.intersection(tracked))
     if known:
-        return Group(known[0], reports, tuple(known[1:]))
+        return Group(known[0], reports, subjects, tuple(known[1:]))
     first, _ = min(
         members, key=lambda m: (not m[1].key.followable, m[1].vague, m[0].reported_at, m[0].article_id)
     )
-    return Group(first.key, reports)
+    return Group(first.key, reports, subjects)

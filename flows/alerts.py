@@ -152,7 +152,7 @@ def _when(start: date, end: date) -> str:
     return start.isoformat() if start == end else f"{start.isoformat()} to {end.isoformat()}"
 
 
-def headline(kind: AlertKind, label: str, deadline: KnownDeadline, today: date) -> str:
+def headline(kind: AlertKind, deadline: KnownDeadline, today: date) -> str:
     days, to_end = (deadline.date_start - today).days, (deadline.date_end - today).days
     if days > 0:
         ahead = "tomorrow" if days == 1 else f"in {days} days"
@@ -161,7 +161,8 @@ def headline(kind: AlertKind, label: str, deadline: KnownDeadline, today: date) 
     when = _when(deadline.date_start, deadline.date_end)
     if kind is AlertKind.MOVED and deadline.previous_start and deadline.previous_end:
         when += f" (moved from {_when(deadline.previous_start, deadline.previous_end)})"
-    return f"{_LABELS[kind]}: {f'{label} ' if label else ''}deadline, {when}, {ahead}"
+    label = f"{deadline.label} " if deadline.label else ""
+    return f"{_LABELS[kind]}: {label}deadline, {when}, {ahead}"
 
 
 def message(alert: Alert, today: date) -> str:
@@ -171,7 +172,7 @@ def message(alert: Alert, today: date) -> str:
     articles = f"{d.article_count} article{'s' if d.article_count != 1 else ''}"
     return "\n".join(
         (
-            headline(alert.kind, d.label, d, today),
+            headline(alert.kind, d, today),
             f"“{d.sentence}”",
             f"{d.title or 'Untitled'}: {d.url}",
             f"Reported by {sources} ({articles}).",

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from extractors.deadline_alerts import MERGED, AlertKind, KnownDeadline, diff, reconcile
+from extractors.deadline_alerts import MERGED, AlertKind, KnownDeadline, reconcile
 from extractors.deadline_groups import FoundDeadline
 from extractors.deadline_keys import deadline_key
 
@@ -65,10 +65,10 @@ CASES = [
 
 
 @pytest.mark.parametrize(("case", "known", "found", "expected"), CASES, ids=[c[0] for c in CASES])
-def test_diff(
+def test_alert_decision(
     case: str, known: KnownDeadline | None, found: list[FoundDeadline], expected: list[tuple[str, int]]
 ) -> None:
-    alerts = diff({K: known} if known else {}, found, TODAY, 7)
+    alerts = reconcile({K: known} if known else {}, found, TODAY, 7).alerts
     assert [(a.kind.value, (a.deadline.date_start - TODAY).days) for a in alerts] == expected
 
 
