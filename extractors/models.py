@@ -74,6 +74,7 @@ class ParsedFeed:
     bozo: bool = False
     bozo_reason: str | None = None
     skipped_entries: int = 0  # entries dropped because they had no usable link
+    parse_failed: bool = False  # the parser gave up: nothing could be read, which is not "no entries"
 
 
 class ExtractionStatus(StrEnum):

@@ -15,7 +15,7 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -24,7 +24,14 @@ from rich.table import Table
 from sqlalchemy.exc import DBAPIError
 
 from flows.config import ConfigError, Settings, load_settings, resolve_config_path
-from warehouse.engine import WarehouseError, reader
+from warehouse.engine import WarehouseBusy, WarehouseError, reader
+from warehouse.run_lock import run_lock
+
+if TYPE_CHECKING:
+    from prefect.states import State
+
+# sysexits.h EX_TEMPFAIL: another run holds the warehouse; try again later.
+EX_TEMPFAIL = 75
 
 app = typer.Typer(
     help="tradewatch: follow tariffs and trade negotiations in the news, into a DuckDB warehouse.",
@@ -51,30 +58,50 @@ def _settings(config: Path | None) -> Settings:
         raise typer.Exit(2) from None
 
 
-def _fail(exc: Exception) -> typer.Exit:
-    err.print(f"[red]error:[/red] {exc}", highlight=False)
-    return typer.Exit(1)
+def _fail(exc: BaseException, code: int = 1) -> typer.Exit:
+    err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
+    return typer.Exit(code)
 
 
 @app.command()
 def run(config: ConfigOption = None) -> None:
-    """Run the daily flow once now and print what it found."""
+    """Run the daily flow once now and print what it found. Exit 0 when it completed (some sources may
+    have failed: the summary names them), 1 when it failed, 75 when another run holds the warehouse."""
     settings = _settings(config)
-    from flows.daily import daily
-    from flows.summary import render
-
     resolved = resolve_config_path(config)
     where = (
         "the bundled sample news (served on 127.0.0.1)"
         if settings.sample
         else (f"{len(settings.enabled_sources)} sources")
     )
-    err.print(f"tradewatch: running the daily flow on {where} -> {settings.warehouse.path}")
     try:
-        summary = daily(config_path=str(resolved) if resolved else None)
-    except WarehouseError as exc:
-        raise _fail(exc) from None
-    render(summary, out)
+        # Taken here as well as in the flow, so that a run that must wait or give up costs no Prefect start.
+        with run_lock(settings.warehouse.path, timeout_s=settings.warehouse.run_wait_s):
+            err.print(f"tradewatch: running the daily flow on {where} -> {settings.warehouse.path}")
+            from flows.daily import daily
+            from flows.prefect_api import prefect_api
+
+            with prefect_api():
+                state = daily(config_path=str(resolved) if resolved else None, return_state=True)
+    except WarehouseBusy as exc:
+        raise _fail(exc, EX_TEMPFAIL) from None
+    _finish_run(state)
+
+
+def _finish_run(state: State[Any]) -> None:
+    from flows.summary import RunSummary, render
+
+    result = state.result(raise_on_failure=False)
+    if isinstance(result, RunSummary):
+        render(result, out)
+    if state.is_completed():
+        return
+    if isinstance(result, WarehouseBusy):
+        raise _fail(result, EX_TEMPFAIL)
+    if isinstance(result, BaseException) and not isinstance(result, WarehouseError):
+        # A bug, not a user error: Prefect logged the traceback above; one line here says what ended.
+        raise _fail(RuntimeError(f"the run failed: {type(result).__name__}: {result}"))
+    raise _fail(RuntimeError(state.message or "the run failed"))
 
 
 @app.command()

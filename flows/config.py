@@ -52,6 +52,8 @@ class WarehouseSettings(_Section):
     path: Path = Path("data/tradewatch.duckdb")
     # Waiting for the DuckDB file lock, for readers (`tradewatch sql`) and the writer alike.
     lock_timeout_s: Annotated[float, Field(ge=0, le=3600)] = 30.0
+    # One run at a time per warehouse: a second run waits this long for the first, then exits (code 75).
+    run_wait_s: Annotated[float, Field(ge=0, le=86_400)] = 60.0
 
 
 class ScheduleSettings(_Section):
@@ -79,6 +81,8 @@ class PipelineSettings(_Section):
     extract_workers: Annotated[int, Field(ge=1, le=64)] = 2
     # A failed fetch (timeout, 5xx) is tried again on later runs, up to this many attempts in all.
     max_article_attempts: Annotated[int, Field(ge=1, le=20)] = 3
+    # ...and not before this many seconds after the failed try (0: on the next run, whenever it is).
+    retry_delay_s: Annotated[float, Field(ge=0, le=30 * 86_400)] = 0.0
 
 
 class Settings(BaseSettings):

@@ -41,6 +41,7 @@ class RunSummary:
     failures: tuple[Failure, ...]
     warehouse: str
     stage_seconds: dict[str, float]  # poll, fetch, extract, load: time each stage was busy
+    error: str | None = None  # why the run failed as a whole (every source failed)
     alerts: AlertReport = field(default_factory=AlertReport)  # filled in by the alert step, after the load
 
     @classmethod
@@ -53,11 +54,12 @@ class RunSummary:
         records: Sequence[ArticleRecord],
         warehouse: Path,
         stage_seconds: dict[str, float],
+        error: str | None = None,
     ) -> RunSummary:
         lines = tuple(
             SourceLine(
                 source_id=p.source_id,
-                outcome=p.fetch.outcome.value,
+                outcome=p.outcome,
                 entries=len(p.feed.entries) if p.feed else 0,
                 new=p.new_entries,
                 note=p.fetch.error or ((p.feed.bozo_reason or "") if p.feed else ""),
@@ -73,7 +75,7 @@ class RunSummary:
             for r in records
             if article_status(r) != "ok"
         )
-        return cls(run_id, duration_s, counts, lines, failures, str(warehouse), dict(stage_seconds))
+        return cls(run_id, duration_s, counts, lines, failures, str(warehouse), dict(stage_seconds), error)
 
 
 def _headline(s: RunSummary) -> str:
@@ -94,6 +96,8 @@ def summary_markdown(s: RunSummary) -> str:
         f"# tradewatch daily run `{s.run_id}`\n\n{_headline(s)}\n\n"
         f"| source | outcome | entries | new | note |\n|---|---|---|---|---|\n{rows}\n"
     )
+    if s.error:
+        text += f"\n**The run failed: {s.error}.**\n"
     if s.failures:
         listed = "\n".join(f"- {f.status}: {f.url} {f.error}" for f in s.failures[:MAX_LISTED_FAILURES])
         text += f"\n## Failed articles ({len(s.failures)})\n{listed}\n"

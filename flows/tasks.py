@@ -11,7 +11,7 @@ import logging
 from collections.abc import Sequence
 from concurrent.futures import Executor, Future
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from prefect import task
@@ -23,12 +23,11 @@ from extractors.feeds import parse_feed
 from extractors.http import ARTICLE_ACCEPT, FEED_ACCEPT, fetch_all
 from extractors.models import FetchOutcome, FetchResult, Validators
 from extractors.urls import article_id, canonical_url
-from flows.config import HttpSettings, SourceConfig
+from flows.config import HttpSettings, PipelineSettings, SourceConfig
 from flows.page_work import ProcessedPage, process_page
 from flows.progress import RunProgress
-from warehouse import store
-from warehouse.engine import reader, writer
-from warehouse.load import UpsertResult
+from warehouse import frontier, store
+from warehouse.engine import WarehouseBusy, reader, writer
 from warehouse.records import ArticleRecord, FeedPoll, PendingArticle, SourceRecord
 
 
@@ -69,6 +68,12 @@ def poll_feeds(
                     feed.bozo_reason,
                     len(feed.entries),
                 )
+            if feed.parse_failed:
+                log.warning(
+                    "source %s: feed unreadable (%s); its validators are not kept",
+                    source.name,
+                    feed.bozo_reason,
+                )
         elif result.outcome is not FetchOutcome.NOT_MODIFIED:
             log.warning("source %s: feed fetch failed: %s: %s", source.name, result.outcome, result.error)
         polls.append(FeedPoll(source_id(source), datetime.now(UTC), replace(result, body=b""), feed))
@@ -85,7 +90,7 @@ def source_records(
         sid = source_id(source)
         poll = by_source.get(sid)
         validators = previous.get(sid, Validators())
-        if poll and poll.fetch.outcome is FetchOutcome.OK:
+        if poll and poll.outcome == FetchOutcome.OK:
             validators = poll.fetch.validators
         records.append(
             SourceRecord(
@@ -97,7 +102,7 @@ def source_records(
                 enabled=source.enabled,
                 validators=validators,
                 last_polled_at=poll.fetched_at if poll else None,
-                last_outcome=poll.fetch.outcome.value if poll else None,
+                last_outcome=poll.outcome if poll else None,
             )
         )
     return records
@@ -126,15 +131,26 @@ def candidate_articles(
     return list(seen.values()), invalid
 
 
-@task(name="select-new-articles", cache_policy=NO_CACHE)
-def select_new(
-    candidates: Sequence[PendingArticle], warehouse: Path, lock_timeout_s: float, max_attempts: int
-) -> list[PendingArticle]:
-    """Drop what the warehouse already holds; an article is fetched once ever (transient failures are
-    retried up to `max_attempts` runs)."""
+@task(name="record-polls", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
+def record_polls(
+    run_id: str,
+    sources: Sequence[SourceRecord],
+    polls: Sequence[FeedPoll],
+    candidates: Sequence[PendingArticle],
+    warehouse: Path,
+    lock_timeout_s: float,
+) -> list[FeedPoll]:
+    """The feeds' new validators and the articles they announced, in one transaction: a validator is never
+    stored without the entries it stands for. Returns the polls with their count of newly queued entries."""
+    with writer(warehouse, lock_timeout_s=lock_timeout_s) as conn:
+        return store.record_polls(conn, run_id, sources, polls, candidates, now=datetime.now(UTC))
+
+
+@task(name="due-articles", cache_policy=NO_CACHE)
+def due_articles(warehouse: Path, lock_timeout_s: float, max_attempts: int) -> list[PendingArticle]:
+    """What the frontier holds to fetch now: this poll's new entries and whatever earlier runs left."""
     with reader(warehouse, lock_timeout_s=lock_timeout_s) as conn:
-        wanted = store.articles_to_fetch(conn, (c.article_id for c in candidates), max_attempts=max_attempts)
-    return [replace(c, previous_attempts=wanted[c.article_id]) for c in candidates if c.article_id in wanted]
+        return frontier.due(conn, now=datetime.now(UTC), max_attempts=max_attempts)
 
 
 @task(name="fetch-articles", cache_policy=NO_CACHE)
@@ -200,11 +216,55 @@ def load_articles(
     records: Sequence[ArticleRecord],
     run_id: str,
     warehouse: Path,
+    pipeline: PipelineSettings,
     lock_timeout_s: float,
     progress: RunProgress,
-) -> UpsertResult:
+) -> list[ArticleRecord]:
+    """Load a batch in one transaction; the records that were stored. Should the batch fail for anything
+    but the lock, each record is tried alone, so one record no load accepts cannot hold back the others;
+    it is counted against its frontier row (and given up after `max_article_attempts` runs). If even that
+    cannot be written (a full disk), the error stops the run and the frontier keeps every row."""
     with progress.stage("load", len(records)) as advance:
-        with writer(warehouse, lock_timeout_s=lock_timeout_s) as conn:
-            result = store.save_articles(conn, run_id, records)
-        advance(len(records))
-    return result
+        try:
+            _save(records, run_id, warehouse, pipeline, lock_timeout_s)
+            advance(len(records))
+            return list(records)
+        except WarehouseBusy:
+            raise
+        except Exception as exc:
+            logger().warning("batch load failed (%s); loading its %d articles one by one", exc, len(records))
+        stored = []
+        for record in records:
+            try:
+                _save([record], run_id, warehouse, pipeline, lock_timeout_s)
+                stored.append(record)
+            except WarehouseBusy:
+                raise
+            except Exception as exc:
+                error = f"{type(exc).__name__}: {exc}"
+                logger().error(
+                    "article %s: load failed (tried again next run): %s", record.pending.entry.link, error
+                )
+                with writer(warehouse, lock_timeout_s=lock_timeout_s) as conn:
+                    frontier.record_load_failure(
+                        conn, [record.pending.article_id], error, now=datetime.now(UTC), run_id=run_id
+                    )
+            advance(1)
+        return stored
+
+
+def _save(
+    records: Sequence[ArticleRecord],
+    run_id: str,
+    warehouse: Path,
+    pipeline: PipelineSettings,
+    lock_timeout_s: float,
+) -> None:
+    with writer(warehouse, lock_timeout_s=lock_timeout_s) as conn:
+        store.save_articles(
+            conn,
+            run_id,
+            records,
+            max_attempts=pipeline.max_article_attempts,
+            retry_delay=timedelta(seconds=pipeline.retry_delay_s),
+        )

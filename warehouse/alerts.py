@@ -15,7 +15,7 @@ from extractors.deadline_alerts import AlertKind, KnownDeadline
 from extractors.deadline_groups import FoundDeadline
 from extractors.deadline_keys import article_keys
 from warehouse.load import upsert
-from warehouse.schema import alerts, tracked_deadlines
+from warehouse.schema import alerts, runs, tracked_deadlines
 
 NO_CHANNEL = ""
 
@@ -63,19 +63,27 @@ def known_deadlines(conn: Connection) -> dict[str, KnownDeadline]:
 
 
 _FOUND = """
-select d.article_id, d.deadline_id, d.run_id, d.date_start, d.date_end, d.sentence, a.source_id, a.title,
-    coalesce(a.final_url, a.url) as url, coalesce(a.published_at, a.fetched_at) as reported_at
+with fresh_runs as (
+    select :run_id as run_id
+    union all
+    select run_id from runs where alerted_at is null
+)
+select d.article_id, d.deadline_id, d.run_id in (select run_id from fresh_runs) as is_fresh, d.date_start,
+    d.date_end, d.sentence, a.source_id, a.title, coalesce(a.final_url, a.url) as url,
+    coalesce(a.published_at, a.fetched_at) as reported_at
 from deadlines as d
 inner join articles as a using (article_id)
 where d.article_id in (
-    select article_id from deadlines where date_end >= :today or run_id = :run_id
+    select article_id from deadlines
+    where date_end >= :today or run_id in (select run_id from fresh_runs)
 )
 order by d.article_id, d.deadline_id
 """
 
 
 def found_deadlines(conn: Connection, run_id: str, today: date) -> list[FoundDeadline]:
-    """Every report of a deadline still ahead, and this run's reports (past ones too: they are recorded).
+    """Every report of a deadline still ahead, and the reports of this run and of any earlier run whose
+    alert step never ran (it died first): past ones too, since they are recorded.
 
     All future reports, not only this run's: the state then follows the warehouse even after a run died
     between its load and its alerts, or `tradewatch reprocess` rewrote the detections. Whole articles
@@ -88,7 +96,7 @@ def found_deadlines(conn: Connection, run_id: str, today: date) -> list[FoundDea
     for items in per_article.values():
         keys = article_keys([(r["sentence"], r["date_start"], r["date_end"]) for r in items])
         for key, r in zip(keys, items, strict=True):
-            if r["date_end"] < today and r["run_id"] != run_id:
+            if r["date_end"] < today and not r["is_fresh"]:
                 continue
             found.append(
                 FoundDeadline(
@@ -121,8 +129,8 @@ def save_tracked(
     now: datetime,
     today: date,
 ) -> None:
-    """Write the keys found this run (their first-seen time stays the first one), and mark every other
-    key whose date is over as passed."""
+    """Write the keys found this run (their first-seen time stays the first one), mark every other key
+    whose date is over as passed, and every run whose reports are now read as alerted."""
     rows = [
         {
             "deadline_key": key,
@@ -154,6 +162,7 @@ def save_tracked(
         .where(tracked_deadlines.c.status == "upcoming", tracked_deadlines.c.date_end < today)
         .values(status="passed")
     )
+    conn.execute(update(runs).where(runs.c.alerted_at.is_(None)).values(alerted_at=now))
 
 
 def record_alerts(

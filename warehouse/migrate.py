@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlalchemy import Connection, func, insert, select
 from sqlalchemy.exc import DBAPIError
 
+from extractors.models import FetchOutcome
 from warehouse.engine import WarehouseError
 from warehouse.schema import SCHEMA_VERSION, metadata, schema_info
 
@@ -30,8 +31,33 @@ def _v4_unfollowed_keys(conn: Connection) -> None:
     )
 
 
+def _v5_frontier(conn: Connection) -> None:
+    """Version 5 keeps every announced article in `frontier` until it is settled. Version 4 stored a feed's
+    validators before fetching its articles, so a run that died could leave entries that no 304 would
+    announce again: the validators are dropped, making the next poll read every feed in full once (what
+    is stored already is skipped), and the transient failures v4 would have retried become queued rows."""
+    for column, kind in (("pid", "integer"), ("hostname", "text"), ("alerted_at", "timestamptz")):
+        conn.exec_driver_sql(f"alter table runs add column if not exists {column} {kind}")
+    # Runs before version 5 had their deadlines read by the alert step that followed them.
+    conn.exec_driver_sql("update runs set alerted_at = coalesce(finished_at, started_at)")
+    conn.exec_driver_sql("update sources set etag = null, last_modified = null")
+    transient = ", ".join(f"'{o.value}'" for o in FetchOutcome if o.is_transient)
+    conn.exec_driver_sql(
+        "insert into frontier (article_id, source_id, url, canonical_url, language, entry_title,"
+        " entry_published_at, entry_author, discovered_at, attempts, last_attempt_at, last_error,"
+        " next_attempt_at, run_id)"
+        " select article_id, source_id, url, canonical_url, language, feed_title, published_at, author,"
+        " fetched_at, attempts, fetched_at, error, fetched_at, run_id"
+        f" from articles where extraction_status in ({transient}) on conflict do nothing"
+    )
+
+
 # Step N brings a version N-1 file to version N (tables that are new in N are made by create_all).
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {2: _v2_detection_counts, 4: _v4_unfollowed_keys}
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {
+    2: _v2_detection_counts,
+    4: _v4_unfollowed_keys,
+    5: _v5_frontier,
+}
 
 
 def views_dir() -> Path:

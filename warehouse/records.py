@@ -34,6 +34,18 @@ class FeedPoll:
     feed: ParsedFeed | None
     new_entries: int = 0
 
+    @property
+    def outcome(self) -> str:
+        """The fetch's outcome (`extractors.models.FetchOutcome`), or `unparseable` when the feed came back
+        and its parser could read nothing of it: a failure, not an empty feed."""
+        if self.feed is not None and self.feed.parse_failed:
+            return "unparseable"
+        return self.fetch.outcome.value
+
+    @property
+    def failed(self) -> bool:
+        return self.outcome not in ("ok", "not_modified")
+
 
 @dataclass(frozen=True, slots=True)
 class PendingArticle:

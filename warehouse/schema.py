@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 
 # Bump when a table changes, and add the step that brings version N-1 to N in warehouse.migrate.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 metadata = MetaData()
 
@@ -44,7 +44,8 @@ runs = Table(
     Column("flow_run_id", Text),
     _ts("started_at", nullable=False),
     _ts("finished_at"),
-    Column("status", Text, nullable=False),  # running | completed | failed
+    # running | completed | failed | abandoned (its process died; marked by the next run)
+    Column("status", Text, nullable=False),
     Column("config_path", Text),
     Column("sources_polled", Integer),
     Column("feeds_not_modified", Integer),
@@ -58,6 +59,11 @@ runs = Table(
     Column("events_found", Integer),
     Column("duration_s", Double),
     Column("error", Text),
+    Column("pid", Integer),  # since schema version 5: the process that ran it, and where
+    Column("hostname", Text),
+    # When the alert step took this run's deadline reports into account; NULL while it has not (the run
+    # died first), so the next run's alert step reads them too.
+    _ts("alerted_at"),
 )
 
 sources = Table(
@@ -94,6 +100,32 @@ feed_fetches = Table(
     Column("bozo", Boolean, nullable=False),
     Column("error", Text),
     Column("duration_ms", Integer, nullable=False),
+)
+
+# The frontier (schema version 5): every article a feed announced that is not settled yet. A poll's entries
+# become rows here in the same transaction that stores the feed's validators, and a row goes only in the
+# transaction that loads its article (or gives up on it), so a run that dies anywhere loses nothing: the
+# next run drains what is left.
+frontier = Table(
+    "frontier",
+    metadata,
+    Column("article_id", Text, primary_key=True),  # extractors.urls.article_id(canonical_url)
+    Column("source_id", Text, nullable=False),
+    Column("url", Text, nullable=False),  # the link as the feed gave it
+    Column("canonical_url", Text, nullable=False),
+    Column("language", Text),  # the source's configured language
+    # The feed entry, as the article row will need it.
+    Column("entry_title", Text),
+    _ts("entry_published_at"),
+    Column("entry_summary", Text),
+    Column("entry_guid", Text),
+    Column("entry_author", Text),
+    _ts("discovered_at", nullable=False),
+    Column("attempts", Integer, nullable=False),  # runs that fetched it and failed transiently
+    _ts("last_attempt_at"),
+    Column("last_error", Text),
+    _ts("next_attempt_at", nullable=False),  # not fetched before this time
+    Column("run_id", Text, nullable=False),  # the run that last wrote the row
 )
 
 articles = Table(

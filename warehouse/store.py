@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
+import os
+import socket
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, select, update
 
-from extractors.models import ExtractionStatus, FetchOutcome, Validators
+from extractors.models import ExtractionStatus, Validators
+from warehouse import frontier
 from warehouse.detections import ArticleDetection, replace_detections
-from warehouse.load import UpsertResult, id_table, staged, upsert
-from warehouse.records import ArticleRecord, FeedPoll, SourceRecord
+from warehouse.load import UpsertResult, upsert
+from warehouse.records import ArticleRecord, FeedPoll, PendingArticle, SourceRecord
 from warehouse.schema import articles, feed_fetches, raw_pages, runs, sources
-
-TRANSIENT_STATUSES = tuple(o.value for o in FetchOutcome if o.is_transient)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,9 +47,24 @@ def start_run(
                 "started_at": started_at,
                 "status": "running",
                 "config_path": config_path,
+                "pid": os.getpid(),
+                "hostname": socket.gethostname(),
             }
         ],
     )
+
+
+def abandon_stale_runs(conn: Connection, *, now: datetime) -> int:
+    """Mark `running` rows as `abandoned`. Only for a caller holding the run lock
+    (`warehouse.run_lock`): then no other run is alive, so a `running` row is a run whose process died."""
+    stale = conn.execute(select(runs.c.run_id).where(runs.c.status == "running")).scalars().all()
+    if stale:
+        conn.execute(
+            update(runs)
+            .where(runs.c.run_id.in_(stale))
+            .values(status="abandoned", finished_at=now, error="its process ended before the run finished")
+        )
+    return len(stale)
 
 
 def finish_run(
@@ -76,25 +92,22 @@ def source_validators(conn: Connection) -> dict[str, Validators]:
     return {r.source_id: Validators(etag=r.etag, last_modified=r.last_modified) for r in rows}
 
 
-def articles_to_fetch(conn: Connection, candidate_ids: Iterable[str], *, max_attempts: int) -> dict[str, int]:
-    """Of the candidates, those to fetch now, with their earlier attempt count: the ones never stored,
-    and those whose last fetch failed transiently fewer than `max_attempts` times. Candidates are joined
-    in the database, so memory does not grow with the warehouse."""
-    ids = list(dict.fromkeys(candidate_ids))
-    if not ids:
-        return {}
-    with staged(conn, id_table(ids)) as candidates:
-        stored = conn.exec_driver_sql(
-            "select a.article_id, a.extraction_status, a.attempts "
-            f"from {candidates} c join articles a using (article_id)"
-        ).all()
-    to_fetch = dict.fromkeys(ids, 0)
-    for article_id, status, attempts in stored:
-        if status in TRANSIENT_STATUSES and attempts < max_attempts:
-            to_fetch[article_id] = attempts
-        else:
-            del to_fetch[article_id]
-    return to_fetch
+def record_polls(
+    conn: Connection,
+    run_id: str,
+    sources: Sequence[SourceRecord],
+    polls: Sequence[FeedPoll],
+    candidates: Sequence[PendingArticle],
+    *,
+    now: datetime,
+) -> list[FeedPoll]:
+    """A run's polls in one step: the entries they announced queued in the frontier, the sources' new
+    validators, and the polls, each with how many of its entries were new."""
+    queued = frontier.enqueue(conn, candidates, now=now, run_id=run_id)
+    polls = [replace(p, new_entries=queued[p.source_id]) for p in polls]
+    save_sources(conn, run_id, sources)
+    save_feed_polls(conn, run_id, polls)
+    return polls
 
 
 def save_sources(conn: Connection, run_id: str, records: Sequence[SourceRecord]) -> UpsertResult:
@@ -130,7 +143,7 @@ def save_feed_polls(conn: Connection, run_id: str, polls: Sequence[FeedPoll]) ->
                 "run_id": run_id,
                 "source_id": p.source_id,
                 "fetched_at": p.fetched_at,
-                "outcome": p.fetch.outcome.value,
+                "outcome": p.outcome,
                 "http_status": p.fetch.status,
                 "etag": p.fetch.validators.etag,
                 "last_modified": p.fetch.validators.last_modified,
@@ -153,8 +166,18 @@ def article_status(record: ArticleRecord) -> str:
     return record.article.status.value
 
 
-def save_articles(conn: Connection, run_id: str, records: Sequence[ArticleRecord]) -> UpsertResult:
-    """Articles, the raw HTML (gzip) of pages that were fetched, and what detection found, in one step."""
+def save_articles(
+    conn: Connection,
+    run_id: str,
+    records: Sequence[ArticleRecord],
+    *,
+    max_attempts: int,
+    retry_delay: timedelta = timedelta(0),
+) -> UpsertResult:
+    """Articles, the raw HTML (gzip) of pages that were fetched and what detection found, and their
+    frontier rows settled, in one step: an article leaves the queue only when it is stored."""
+    now = max((r.fetched_at for r in records), default=datetime.now(UTC))
+    frontier.settle(conn, records, now=now, run_id=run_id, max_attempts=max_attempts, retry_delay=retry_delay)
     result = upsert(conn, articles, [_article_row(run_id, r) for r in records])
     replace_detections(
         conn,
