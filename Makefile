@@ -4,13 +4,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CONFIG ?= tradewatch.toml
+CHAOS_SEED ?=
 
 # Prefect: keep its state inside the project, no telemetry offline, and room for a cold ephemeral start.
 export PREFECT_HOME ?= $(CURDIR)/.prefect
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 120
 
-.PHONY: run test lint bench eval clean
+.PHONY: run test lint bench eval chaos clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +31,11 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.pipeline
+
+# 20 runs SIGKILLed at random moments (seeded; CHAOS_SEED=N repeats one), then a clean run, compared with
+# a run never killed; and two runs started at once.
+chaos: $(STAMP)
+	CHAOS_SEED=$(CHAOS_SEED) $(BIN)/python -m bench.chaos
 
 eval: $(STAMP)
 	$(BIN)/python -m bench.eval_detection

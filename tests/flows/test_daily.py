@@ -4,17 +4,27 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from datetime import date, timedelta
+from contextlib import ExitStack
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from typer.testing import CliRunner
 
 from extractors.feeds import parse_feed
+from flows import tasks
+from flows.cli import app
+from flows.config import load_settings
 from flows.daily import daily
 from flows.local_server import Page, serve
+from flows.progress import RunProgress
 from flows.sample_news import render_sample, sample_sources
-from warehouse.engine import reader
+from flows.summary import RunSummary
+from tests.lock_holder import holding, holding_run_lock
+from warehouse import store
+from warehouse.engine import reader, writer
+from warehouse.migrate import ensure_schema
 
 pytestmark = pytest.mark.flow
 
@@ -179,3 +189,106 @@ def test_daily_on_the_sample_loads_every_article_once(prefect_harness: None, tmp
     assert second.counts.articles_new == 0
     assert second.alerts.created == ()
     assert _scalar(db, "select count(*) from articles") == expected
+
+
+def test_what_a_poll_announced_survives_a_run_that_died_before_fetching(
+    prefect_harness: None, site: str, tmp_path: Path
+) -> None:
+    """A run is killed right after its poll was stored (feeds' validators saved): the next run gets 304 for
+    the feed, and still fetches every article the dead run's poll announced, from the frontier."""
+    config = _config(tmp_path, f'[[sources]]\nname = "Good Feed"\nfeed_url = "{site}/good.xml"\n')
+    db = tmp_path / "tw.duckdb"
+    settings = load_settings(config)
+    with writer(db) as conn:
+        ensure_schema(conn, datetime.now(UTC))
+        store.start_run(conn, "killed", started_at=datetime.now(UTC), flow_run_id=None, config_path=None)
+    polls = tasks.poll_feeds.fn(settings.sources, {}, settings.http, RunProgress(enabled=False))
+    candidates, _ = tasks.candidate_articles(settings.sources, polls)
+    sources = tasks.source_records(settings.sources, polls, {})
+    tasks.record_polls.fn("killed", sources, polls, candidates, db, 10)
+    # ... and here the process died.
+    assert _scalar(db, "select count(*) from sources where etag is not null") == 1
+    assert _scalar(db, "select count(*) from articles") == 0
+
+    summary = daily(config_path=str(config))
+    assert summary.counts.feeds_not_modified == 1
+    assert (summary.counts.articles_new, summary.counts.articles_failed) == (2, 3)  # a PDF, a PNG, an empty page
+    assert _scalar(db, "select count(*) from articles") == 5
+    assert _scalar(db, "select count(*) from frontier") == 0
+    assert _scalar(db, "select status from runs where run_id = 'killed'") == "abandoned"
+
+
+def test_a_load_that_fails_loses_nothing(prefect_harness: None, tmp_path: Path) -> None:
+    """Another process holds the warehouse while the run loads (an analyst's read-write session): the load
+    fails, the run ends Failed and says why, and the next run stores every article from the frontier."""
+    db = tmp_path / "tw.duckdb"
+    with ExitStack() as other_process:
+        held: list[object] = []
+
+        class Pages(dict[str, Page]):
+            def get(self, key: str, default: Page | None = None) -> Page | None:  # type: ignore[override]
+                if key.startswith("/news/") and not held:  # the first article fetched: take the file
+                    held.append(other_process.enter_context(holding(db, 120)))
+                return super().get(key, default)
+
+        with serve(Pages(_site())) as base:
+            config = _config(tmp_path, f'[[sources]]\nname = "Good Feed"\nfeed_url = "{base}/good.xml"\n')
+            config.write_text(config.read_text().replace("lock_timeout_s = 10", "lock_timeout_s = 0.5"))
+            state = daily(config_path=str(config), return_state=True)
+            assert state.is_failed() and "held by process" in (state.message or "")
+            other_process.close()
+            assert held
+            assert _scalar(db, "select count(*) from articles") == 0
+            assert _scalar(db, "select count(*) from frontier") == 5
+
+            again = daily(config_path=str(config))
+            assert again.counts.feeds_not_modified == 1
+            assert (again.counts.articles_new, again.counts.articles_failed) == (2, 3)
+            assert _scalar(db, "select count(*) from frontier") == 0
+            assert _scalar(db, "select count(*) from runs where status = 'abandoned'") == 1
+
+
+def test_every_source_failing_fails_the_run(prefect_harness: None, tmp_path: Path) -> None:
+    config = _config(
+        tmp_path,
+        '[[sources]]\nname = "Down"\nfeed_url = "http://127.0.0.1:9/feed.xml"\n'
+        '[[sources]]\nname = "Also Down"\nfeed_url = "http://127.0.0.1:9/other.xml"\n',
+    )
+    state = daily(config_path=str(config), return_state=True)
+    assert state.is_failed()
+    assert state.message == "every source failed (2 of 2: network_error)"
+    summary = state.result(raise_on_failure=False)
+    assert isinstance(summary, RunSummary) and summary.counts.feeds_failed == 2
+    db = tmp_path / "tw.duckdb"
+    assert _scalar(db, "select status || ': ' || error from runs") == "failed: " + state.message
+
+    result = CliRunner().invoke(app, ["run", "--config", str(config)])
+    assert result.exit_code == 1, result.output
+    assert "error: every source failed (2 of 2: network_error)" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_some_sources_failing_is_a_completed_run_that_names_them(
+    prefect_harness: None, site: str, tmp_path: Path
+) -> None:
+    config = _config(
+        tmp_path,
+        f'[[sources]]\nname = "Good Feed"\nfeed_url = "{site}/good.xml"\n'
+        '[[sources]]\nname = "Down"\nfeed_url = "http://127.0.0.1:9/feed.xml"\n',
+    )
+    result = CliRunner().invoke(app, ["run", "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    assert "down" in result.output and "network_error" in result.output
+
+
+def test_a_second_run_waits_then_exits_75_without_starting(tmp_path: Path) -> None:
+    """No Prefect harness: the refused run must not get as far as needing Prefect."""
+    config = _config(tmp_path, '[[sources]]\nname = "A"\nfeed_url = "http://127.0.0.1:9/a.xml"\n')
+    config.write_text(
+        config.read_text().replace("lock_timeout_s = 10", "lock_timeout_s = 10\nrun_wait_s = 0.5")
+    )
+    with holding_run_lock(tmp_path / "tw.duckdb") as other:
+        result = CliRunner().invoke(app, ["run", "--config", str(config)])
+    assert result.exit_code == 75, result.output
+    assert f"another tradewatch run (pid {other.pid} on " in result.output
+    assert "Traceback" not in result.output

@@ -3,9 +3,11 @@ import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
+import duckdb
 import pytest
 from sqlalchemy import text
 
+from warehouse import frontier, store
 from warehouse.engine import WarehouseError, reader, writer
 from warehouse.migrate import apply_views, ensure_schema, views_dir
 from warehouse.schema import SCHEMA_VERSION, metadata
@@ -137,3 +139,54 @@ def test_version_4_retires_the_keys_it_no_longer_follows(tmp_path: Path) -> None
         "CHN+USA|truce": "upcoming",
         "USA|dispute|@2026-12-04..2026-12-04": "upcoming",
     }
+
+
+V4_EXPORT = Path(__file__).parent / "fixtures" / "v4-warehouse"
+
+
+def _v4_file(path: Path) -> Path:
+    """A DuckDB file as the version-4 release left it (see the fixture's README)."""
+    conn = duckdb.connect(str(path))
+    try:
+        conn.execute((V4_EXPORT / "schema.sql").read_text(encoding="utf-8"))
+        conn.execute(
+            (V4_EXPORT / "load.sql").read_text(encoding="utf-8").replace("'export/", f"'{V4_EXPORT}/")
+        )
+    finally:
+        conn.close()
+    return path
+
+
+def test_a_version_4_warehouse_is_upgraded_in_place(tmp_path: Path) -> None:
+    path = _v4_file(tmp_path / "v4.duckdb")
+    with reader(path) as conn:
+        before = {t: conn.execute(text(f"select count(*) from {t}")).scalar_one() for t in _KEPT_TABLES}
+    assert _ensure(path) == SCHEMA_VERSION == 5
+    with writer(path) as conn:
+        after = {t: conn.execute(text(f"select count(*) from {t}")).scalar_one() for t in _KEPT_TABLES}
+        assert after == before  # nothing lost
+        # Validators dropped: the next poll reads every feed once, in case v4 lost entries to a kill.
+        assert conn.execute(text("select count(*) from sources where etag is not null")).scalar_one() == 0
+        # The transient failure v4 would have retried is queued, with its attempt and error.
+        [queued] = frontier.due(conn, now=datetime.now(UTC), max_attempts=3)
+        row = conn.execute(
+            text("select extraction_status, feed_title, attempts, error from articles where article_id = :a"),
+            {"a": queued.article_id},
+        ).one()
+        assert row[0] == "timeout" and queued.entry.title == row[1]
+        assert queued.previous_attempts == row[2] == 1
+        # The run v4 left running is taken for dead by the next run, which holds the run lock.
+        assert store.abandon_stale_runs(conn, now=NOW) == 1
+        statuses = dict(conn.execute(text("select run_id, status from runs")).all())
+        assert statuses["killed-v4-run"] == "abandoned"
+        assert conn.execute(text("select count(*) from runs where alerted_at is null")).scalar_one() == 0
+    # And the upgraded file takes a run's writes: the alert views and the new columns are in place.
+    with writer(path) as conn:
+        store.start_run(conn, "v5-run", started_at=NOW, flow_run_id=None, config_path=None)
+        assert conn.execute(text("select pid from runs where run_id = 'v5-run'")).scalar_one() > 0
+        assert conn.execute(text("select count(*) from upcoming_deadlines")).scalar_one() >= 0
+    assert _ensure(path) == SCHEMA_VERSION  # and again: idempotent
+
+
+_KEPT_TABLES = ("articles", "raw_pages", "tariff_measures", "deadlines", "events", "event_parties",
+                "tracked_deadlines", "alerts", "sources", "feed_fetches", "runs")  # fmt: skip
