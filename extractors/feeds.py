@@ -24,7 +24,7 @@ from extractors.models import FeedEntry, ParsedFeed
 from extractors.text import AUTHOR_MAX, CONTROL, TITLE_MAX, plain_text
 from extractors.urls import resolve_link
 
-__all__ = ["parse_feed", "plain_text"]
+__all__ = ["parse_feed"]
 
 SUMMARY_MAX = 2000
 GUID_MAX = 1000
@@ -75,7 +75,8 @@ def parse_feed(content: bytes, *, url: str, headers: Mapping[str, str] | None = 
         parsed = feedparser.parse(io.BytesIO(document), response_headers=response_headers)
     except Exception as exc:  # feedparser is meant not to raise; one bad document must not stop a run
         # parse_failed, unlike an empty feed, tells the caller that the entries are unknown, not absent
-        return ParsedFeed(entries=(), bozo=True, bozo_reason=_reason(exc), parse_failed=True)
+        reason = f"feedparser raised {_reason(exc)}"
+        return ParsedFeed(entries=(), bozo=True, bozo_reason=reason[:BOZO_REASON_MAX], parse_failed=True)
 
     base = response_headers["content-location"]
     entries: list[FeedEntry] = []

@@ -23,7 +23,7 @@ AUTHOR_MAX = 300  # also a site's name: a publication's name is no longer than a
 CONTROL = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u2060\ufeff\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
 )
-_MARKUP_LEFT = re.compile(r"<(?=[A-Za-z/!?])")
+_MARKUP_LEFT = re.compile(r"<+(?=[A-Za-z/!?])")  # all of "<<b": removing one "<" must not make another
 
 # Elements whose content is code or embedded media, never readable text.
 _DROP_CONTENT = frozenset({"script", "style", "iframe", "object", "embed", "noscript", "template", "svg"})
