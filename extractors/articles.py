@@ -16,7 +16,7 @@ from trafilatura import bare_extraction, load_html
 from trafilatura.settings import Document
 
 from extractors.models import Article, ExtractionStatus
-from extractors.text import AUTHOR_MAX, CONTROL, TITLE_MAX, plain_text
+from extractors.text import AUTHOR_MAX, CONTROL, LONE_SURROGATE, TITLE_MAX, plain_text
 
 __all__ = ["MIN_WORDS", "extract_article"]
 
@@ -146,16 +146,21 @@ def _not_html_reason(body: bytes, content_type: str | None) -> str | None:
 def _decode(body: bytes, content_type: str | None) -> str | bytes:
     """Text of the page, or the bytes themselves when only trafilatura's charset detection can tell.
 
-    Valid UTF-8 is taken as UTF-8 whatever the labels say (mislabelled UTF-8 is common, accidental
-    UTF-8 validity is not); then the declared charset (header, else <meta>) if the bytes decode with it.
+    Valid UTF-8 (but for surrogates, which become U+FFFD) is taken as UTF-8 whatever the labels say
+    (mislabelled UTF-8 is common, accidental UTF-8 validity is not); then the declared charset (header,
+    else <meta>) if the bytes decode with it.
     """
     for bom, codec in _BOMS:  # a byte order mark outranks every label (WHATWG "decode")
         if body.startswith(bom):
             return body[len(bom) :].decode(codec, errors="replace")
     try:
-        return body.decode("utf-8")
+        # surrogatepass: a surrogate written as UTF-8 bytes (CESU-8) is one bad character, not a sign of
+        # another codec; refusing it would have the whole page decoded as mojibake
+        text = body.decode("utf-8", "surrogatepass")
     except UnicodeDecodeError:
         pass
+    else:
+        return LONE_SURROGATE.sub("\ufffd", text)
     for charset in (_header_charset(content_type), _meta_charset(body)):
         if not charset:
             continue

@@ -21,7 +21,7 @@ from urllib.parse import urljoin, urlsplit
 import feedparser
 
 from extractors.models import FeedEntry, ParsedFeed
-from extractors.text import AUTHOR_MAX, CONTROL, TITLE_MAX, plain_text
+from extractors.text import AUTHOR_MAX, CONTROL, LONE_SURROGATE, TITLE_MAX, plain_text
 from extractors.urls import resolve_link
 
 __all__ = ["parse_feed"]
@@ -38,7 +38,6 @@ LINK_MAX = 2048  # beyond this no server or browser reliably accepts the URL
 # rewritten before feedparser sees the document.
 _CHARREF = re.compile(r"&#(?:[xX]([0-9A-Fa-f]+)|([0-9]+));")
 _REPLACEMENT_REF = "&#xFFFD;"
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 # A surrogate encoded as if it were a character (CESU-8): not UTF-8, and feedparser then decodes the
 # whole feed as windows-1252, so one bad character would garble every title.
 _UTF8_SURROGATE = re.compile(rb"\xed[\xa0-\xbf][\x80-\xbf]")
@@ -125,7 +124,7 @@ def repair_characters(content: bytes) -> tuple[bytes, int]:
         except UnicodeDecodeError:  # truncated, or not this codec after all: feedparser decides
             return content, 0
         text, references = _repair_references(text)
-        text, surrogates = _LONE_SURROGATE.subn("\ufffd", text)
+        text, surrogates = LONE_SURROGATE.subn("\ufffd", text)
         return (text.encode(codec), references + surrogates) if references or surrogates else (content, 0)
     references = surrogates = 0
     # ISO-2022 (its multi-byte runs start with ESC $) uses "&" and "#" as halves of two-byte

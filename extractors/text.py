@@ -11,7 +11,7 @@ import re
 from html import unescape
 from html.parser import HTMLParser
 
-__all__ = ["AUTHOR_MAX", "CONTROL", "TITLE_MAX", "plain_text"]
+__all__ = ["AUTHOR_MAX", "CONTROL", "LONE_SURROGATE", "TITLE_MAX", "plain_text"]
 
 TITLE_MAX = 500
 AUTHOR_MAX = 300  # also a site's name: a publication's name is no longer than a person's
@@ -23,6 +23,8 @@ AUTHOR_MAX = 300  # also a site's name: a publication's name is no longer than a
 CONTROL = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u2060\ufeff\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
 )
+# In a Python str every surrogate is a lone one (a pair is one code point): valid text, but not UTF-8.
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _MARKUP_LEFT = re.compile(r"<+(?=[A-Za-z/!?])")  # all of "<<b": removing one "<" must not make another
 
 # Elements whose content is code or embedded media, never readable text.
