@@ -74,8 +74,8 @@ def parse_feed(content: bytes, *, url: str, headers: Mapping[str, str] | None = 
         parsed = feedparser.parse(io.BytesIO(document), response_headers=response_headers)
     except Exception as exc:  # feedparser is meant not to raise; one bad document must not stop a run
         # parse_failed, unlike an empty feed, tells the caller that the entries are unknown, not absent
-        reason = f"feedparser raised {_reason(exc)}"
-        return ParsedFeed(entries=(), bozo=True, bozo_reason=reason[:BOZO_REASON_MAX], parse_failed=True)
+        failure = f"feedparser raised {_reason(exc)}"[:BOZO_REASON_MAX]
+        return ParsedFeed(entries=(), bozo=True, bozo_reason=failure, parse_failed=True)
 
     base = response_headers["content-location"]
     entries: list[FeedEntry] = []
