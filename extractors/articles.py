@@ -16,6 +16,7 @@ from trafilatura import bare_extraction, load_html
 from trafilatura.settings import Document
 
 from extractors.models import Article, ExtractionStatus
+from extractors.text import AUTHOR_MAX, CONTROL, LONE_SURROGATE, TITLE_MAX, plain_text
 
 __all__ = ["MIN_WORDS", "extract_article"]
 
@@ -46,8 +47,6 @@ _ERROR_MAX = 300
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:+-]+)""", re.IGNORECASE)
 # Encodings browsers decode as windows-1252 whatever the label says (WHATWG Encoding Standard).
 _WINDOWS_1252_LABELS = frozenset({"iso-8859-1", "iso8859-1", "latin-1", "latin1", "us-ascii", "ascii"})
-# C0 but tab/newline, DEL, C1, zero-width space and word joiner, BOM, bidi embeddings/overrides/isolates
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u2060\ufeff\u202a-\u202e\u2066-\u2069]")
 _LANGUAGE = re.compile(r"([A-Za-z]{2})(?:[-_][A-Za-z0-9-]*)?")
 # Machine-readable publication timestamps; used only to add a time of day to trafilatura's date.
 _PUBLISHED_META = (
@@ -116,10 +115,11 @@ def _extract(
     return Article(
         url=url,
         status=ExtractionStatus.OK if words >= MIN_WORDS else ExtractionStatus.EMPTY,
-        title=_one_line(document.title),
-        author=_one_line(document.author),
+        # titles reach alert messages: plain text under the same rule and cap as a feed's titles
+        title=plain_text(document.title, TITLE_MAX),
+        author=plain_text(document.author, AUTHOR_MAX),
         published_at=_published_at(document.date, tree) or fallback_published_at,
-        site_name=_one_line(document.sitename),
+        site_name=plain_text(document.sitename, AUTHOR_MAX),
         language=_language(document.language) or _page_language(tree) or fallback_language,
         text=text if words >= MIN_WORDS else None,
         error=None if words >= MIN_WORDS else f"only {words} words of body text (minimum {MIN_WORDS})",
@@ -146,16 +146,21 @@ def _not_html_reason(body: bytes, content_type: str | None) -> str | None:
 def _decode(body: bytes, content_type: str | None) -> str | bytes:
     """Text of the page, or the bytes themselves when only trafilatura's charset detection can tell.
 
-    Valid UTF-8 is taken as UTF-8 whatever the labels say (mislabelled UTF-8 is common, accidental
-    UTF-8 validity is not); then the declared charset (header, else <meta>) if the bytes decode with it.
+    Valid UTF-8 (but for surrogates, which become U+FFFD) is taken as UTF-8 whatever the labels say
+    (mislabelled UTF-8 is common, accidental UTF-8 validity is not); then the declared charset (header,
+    else <meta>) if the bytes decode with it.
     """
     for bom, codec in _BOMS:  # a byte order mark outranks every label (WHATWG "decode")
         if body.startswith(bom):
             return body[len(bom) :].decode(codec, errors="replace")
     try:
-        return body.decode("utf-8")
+        # surrogatepass: a surrogate written as UTF-8 bytes (CESU-8) is one bad character, not a sign of
+        # another codec; refusing it would have the whole page decoded as mojibake
+        text = body.decode("utf-8", "surrogatepass")
     except UnicodeDecodeError:
         pass
+    else:
+        return LONE_SURROGATE.sub("\ufffd", text)
     for charset in (_header_charset(content_type), _meta_charset(body)):
         if not charset:
             continue
@@ -227,14 +232,10 @@ def _aware_utc(value: datetime | None) -> datetime | None:
 
 
 def _normalise_text(text: str | None) -> str:
-    """One paragraph per line: whitespace collapsed within lines, blank lines dropped."""
+    """One paragraph per line: whitespace collapsed within lines, blank lines dropped, and the characters
+    plain_text drops (controls, bidi overrides, lone surrogates) dropped too. Markup stays: the body is
+    text already, and an article quoting `<script>` is quoting it."""
     if not text:
         return ""
-    lines = (" ".join(_CONTROL.sub("", line).split()) for line in text.splitlines())
+    lines = (" ".join(CONTROL.sub("", line).split()) for line in text.splitlines())
     return "\n".join(line for line in lines if line)
-
-
-def _one_line(value: str | None) -> str | None:
-    if not value:
-        return None
-    return " ".join(_CONTROL.sub("", value).split()) or None

@@ -74,7 +74,9 @@ class ParsedFeed:
     bozo: bool = False
     bozo_reason: str | None = None
     skipped_entries: int = 0  # entries dropped because they had no usable link
-    parse_failed: bool = False  # the parser gave up: nothing could be read, which is not "no entries"
+    # The parser raised and nothing could be read: the entries are unknown, not absent, so the poll
+    # must count as failed and its validators not be kept (a 304 next time would hide the entries).
+    parse_failed: bool = False
 
 
 class ExtractionStatus(StrEnum):

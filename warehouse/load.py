@@ -8,6 +8,7 @@ loading them once.
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -30,6 +31,9 @@ from sqlalchemy import (
 from sqlalchemy.types import TypeEngine
 
 _staging_names = (f"_tw_staging_{i}" for i in itertools.count())
+# A lone surrogate (from a bad character reference, or bytes decoded with surrogateescape) is a valid
+# Python str but not encodable as UTF-8, so Arrow refuses the whole column and the batch is lost.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +78,26 @@ def to_arrow(table: Table, rows: Sequence[Mapping[str, Any]]) -> pa.Table:
     if unknown:
         raise KeyError(f"{table.name} has no column(s) {sorted(unknown)}")
     columns = {name: [row.get(name) for row in rows] for name in names}
-    return pa.Table.from_pydict(columns, schema=arrow_schema(table))
+    schema = arrow_schema(table)
+    try:
+        return pa.Table.from_pydict(columns, schema=schema)
+    except UnicodeEncodeError:
+        # Rare, so the common batch pays nothing: only now is every string looked at, and only those
+        # holding a surrogate are copied.
+        text = [f.name for f in schema if pa.types.is_large_string(f.type)]
+        cleaned = {
+            name: [replace_lone_surrogates(v) if isinstance(v, str) else v for v in columns[name]]
+            for name in text
+        }
+        return pa.Table.from_pydict(columns | cleaned, schema=schema)
+
+
+def replace_lone_surrogates(value: str) -> str:
+    """`value` with each lone surrogate as U+FFFD, as a UTF-8 decoder would have read it; `value` itself
+    when it holds none (isascii() is a flag check, so ASCII text costs nothing)."""
+    if value.isascii() or not _LONE_SURROGATE.search(value):
+        return value
+    return _LONE_SURROGATE.sub("\ufffd", value)
 
 
 @contextmanager

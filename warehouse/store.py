@@ -15,7 +15,7 @@ from sqlalchemy import Connection, select, update
 from extractors.models import ExtractionStatus, Validators
 from warehouse import frontier
 from warehouse.detections import ArticleDetection, replace_detections
-from warehouse.load import UpsertResult, upsert
+from warehouse.load import UpsertResult, replace_lone_surrogates, upsert
 from warehouse.records import ArticleRecord, FeedPoll, PendingArticle, SourceRecord
 from warehouse.schema import articles, feed_fetches, raw_pages, runs, sources
 
@@ -231,7 +231,8 @@ def _article_row(run_id: str, record: ArticleRecord) -> Mapping[str, Any]:
         "language": (article.language if article else None) or pending.language,
         "site_name": article.site_name if article else None,
         "text": text,
-        "text_sha256": hashlib.sha256(text.encode()).hexdigest() if text else None,
+        # the hash of the text as stored: the load turns lone surrogates into U+FFFD
+        "text_sha256": hashlib.sha256(replace_lone_surrogates(text).encode()).hexdigest() if text else None,
         "word_count": article.word_count if article and text else 0,
         "extraction_status": article_status(record),
         "http_status": fetch.status,

@@ -16,6 +16,7 @@ import pytest
 import extractors.articles
 from extractors.articles import MIN_WORDS, extract_article
 from extractors.models import Article, ExtractionStatus
+from extractors.text import CONTROL, TITLE_MAX
 
 FIXTURES = Path(__file__).parent / "fixtures" / "articles"
 BENCHMARK = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpora" / "article-extraction-benchmark"
@@ -65,7 +66,7 @@ def test_fixture_page(name: str) -> None:
 
 def test_fixtures_cover_the_required_cases() -> None:
     names = {path.stem for path in FIXTURES.glob("*.html")}
-    assert {"news_page", "cookie_banner_only", "no_date"} <= names
+    assert {"news_page", "cookie_banner_only", "no_date", "hostile_text"} <= names
     assert all((FIXTURES / f"{name}.expected.json").is_file() for name in names)
 
 
@@ -230,6 +231,29 @@ def test_text_whitespace_is_normalised_per_paragraph() -> None:
     body = f"{PARAGRAPH}</p>\n\n<p>{messy}</p><p>{PARAGRAPH}"
     article = extract_article(page(body=body), url="https://e.com/a", content_type=None)
     assert article.text == f"{PARAGRAPH.strip()}\nSecond paragraph with gaps and a bell.\n{PARAGRAPH.strip()}"
+
+
+def test_page_metadata_is_plain_capped_text() -> None:
+    """Titles reach alert messages: markup goes and 10,000 characters become TITLE_MAX."""
+    head = (
+        f"<meta property='og:title' content='{'Tariffs &lt;b&gt;up&lt;/b&gt; ' * 800}'>"
+        "<meta name='author' content='Ed &lt;b&gt;Itor&lt;/b&gt; &#x202E;'>"
+    )
+    article = extract_article(page(head=head), url="https://e.com/a", content_type=None)
+    assert article.title and len(article.title) == TITLE_MAX and article.title.endswith("…")
+    assert article.title.startswith("Tariffs up Tariffs up") and "<" not in article.title
+    assert article.author == "Ed Itor"
+
+
+def test_body_text_never_keeps_lone_surrogates_or_controls() -> None:
+    """Surrogates encoded as UTF-8 bytes (CESU-8) and raw controls in an otherwise UTF-8 page."""
+    body = PARAGRAPH + "surrogates SURROGATES, a bell \x07, an override \u202e. " + PARAGRAPH
+    raw = page(body=body).replace(b"SURROGATES", "\udc00 and \ud800".encode("utf-8", "surrogatepass"))
+    article = extract_article(raw, url="https://e.com/a", content_type="text/html; charset=utf-8")
+    assert article.status is ExtractionStatus.OK and article.text
+    assert not CONTROL.search(article.text)
+    # one U+FFFD per surrogate, and the rest of the page still read as UTF-8
+    assert "surrogates \ufffd and \ufffd, a bell , an override ." in article.text
 
 
 def test_extract_article_and_its_result_cross_process_boundaries() -> None:

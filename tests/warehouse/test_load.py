@@ -117,3 +117,17 @@ def test_round_trip_and_idempotence(
     assert set(got) == set(expected)
     for key, row in expected.items():
         assert got[key][1:4] == (row["n"], row["x"], row["flag"])
+
+
+def test_lone_surrogates_become_replacement_characters_and_nothing_else_changes(db: Path) -> None:
+    rows = [
+        {"thing_id": "a", "blob": b"\xed\xa0\x80"},  # bytes are bytes: only text is cleaned
+        {"thing_id": "b\ud800", "n": 1},
+        {"thing_id": "c x\udfff y \U0001f600 e\u0301 nul\x00"},  # a real pair (the emoji) stays
+    ]
+    data = to_arrow(things, rows)
+    assert data.column("thing_id").to_pylist() == ["a", "b\ufffd", "c x\ufffd y \U0001f600 e\u0301 nul\x00"]
+    with writer(db) as conn:
+        assert upsert(conn, things, rows).inserted == 3
+    assert [row[0] for row in _all(db)] == data.column("thing_id").to_pylist()
+    assert _all(db)[0][-1] == b"\xed\xa0\x80"
