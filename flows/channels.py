@@ -174,6 +174,7 @@ def scrub(text: str, urls: Iterable[str]) -> str:
       of `/ : @ ? & = #` or a percent-escape and not after a letter or digit (`u@host`), never in prose
       ("p2 of the u-boat" stays).
     A part with no letter or digit ("=", "/") is left alone, but for the user and the password."""
+    urls = tuple(urls)  # read twice below
     replacement: dict[str, str] = {}
     for url in urls:
         name = redact_url(url)
