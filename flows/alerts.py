@@ -14,18 +14,14 @@ between 2 and 3 (the message is out, the record is not) makes the next run send 
 most one duplicate per crash, never a lost alert. A channel that keeps failing is tried on
 `MAX_ATTEMPTS` runs. Nothing here can fail the flow: an error is logged and the load stands.
 
-Secrets: channels are stored, logged and shown only as `redact_url` gives them, and error texts are
-scrubbed of every secret part of the URLs. With no channel configured, alerts are recorded (`printed`)
-and shown in the run's summary.
+Secrets: channels are stored, logged and shown only by their name (`flows.channels`: scheme, host when
+it is one, fingerprint), and error texts and apprise's log lines are scrubbed of every secret part of the
+URLs. With no channel configured, alerts are recorded (`printed`) and shown in the run's summary.
 """
 
 from __future__ import annotations
 
-import logging
-import os
-import re
-import signal
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -34,23 +30,15 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from extractors.deadline_alerts import Alert, AlertKind, KnownDeadline, reconcile
+from flows.channels import apprise_log, channel_urls, channels, redact_url, scrub
 from flows.config import Settings
 from flows.tasks import logger
 from warehouse import alerts as outbox
 from warehouse.engine import writer
 
-URLS_ENV = "TRADEWATCH_ALERT_URLS"
-# Test hook, for the crash test only: the process kills itself right after apprise returns and before
-# the result is recorded. Nothing else reads it.
-KILL_AFTER_SEND_ENV = "TRADEWATCH_TEST_KILL_AFTER_SEND"
 MAX_ATTEMPTS = 10
-MASK = "***"
 
 _LABELS = {AlertKind.NEW: "NEW", AlertKind.MOVED: "MOVED", AlertKind.DUE_SOON: "DUE SOON"}
-_HOSTNAME = re.compile(r"(?:localhost|\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-fA-F:.]+\]|(?:[\w-]+\.)+[A-Za-z]{2,})")
-# Lower-case words without digits ("hook", "#general"); anything with a capital or a digit may be a token
-# ("slack://TokenA/TokenB/...") and is masked.
-_PLAIN_SEGMENT = re.compile(r"[a-z#@_.-]{1,24}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,80 +57,6 @@ class AlertReport:
     sent: int = 0  # alerts delivered this run, retries of earlier ones included
     failed: int = 0
     error: str | None = None  # the step itself failed (logged; the load stands)
-
-
-# --- channels and secrets ---------------------------------------------------------------------------
-
-
-def channel_urls(settings: Settings, environ: Mapping[str, str] | None = None) -> tuple[str, ...]:
-    """$TRADEWATCH_ALERT_URLS (space-separated) when set, even empty; else `alerts.urls`."""
-    env = os.environ if environ is None else environ
-    if URLS_ENV in env:
-        return tuple(env[URLS_ENV].split())
-    return settings.alerts.urls
-
-
-def redact_url(url: str) -> str:
-    """The URL with its secrets masked: scheme, host (unless it is a token, as in `tgram://TOKEN/...`),
-    port and plain path words stay; user, password, token-like path segments and query values go."""
-    scheme, sep, rest = url.partition("://")
-    if not sep:
-        return MASK
-    netloc, path, query = _split(rest)
-    _, at, hostport = netloc.rpartition("@")
-    host, colon, port = hostport.rpartition(":") if _is_port(hostport) else (hostport, "", "")
-    shown = (MASK + "@" if at else "") + (host if _HOSTNAME.fullmatch(host) else MASK) + colon + port
-    segments = "/".join(s if not s or _PLAIN_SEGMENT.fullmatch(s) else MASK for s in path.split("/"))
-    text = f"{scheme}://{shown}" + (f"/{segments}" if path else "")
-    if query:
-        text += "?" + "&".join(f"{p.partition('=')[0]}={MASK}" for p in query.split("&") if p)
-    return text
-
-
-def _split(rest: str) -> tuple[str, str, str]:
-    # No fragment: apprise URLs name channels with `#` in the path (slack://.../#general).
-    before_query, _, query = rest.partition("?")
-    netloc, _, path = before_query.partition("/")
-    return netloc, path, query
-
-
-def _is_port(hostport: str) -> bool:
-    return ":" in hostport and hostport.rpartition(":")[2].isdigit()
-
-
-def _secrets(url: str) -> set[str]:
-    """Every part of `url` that `redact_url` masks."""
-    _, _, rest = url.partition("://")
-    netloc, path, query = _split(rest)
-    userinfo, at, hostport = netloc.rpartition("@")
-    parts = set(userinfo.split(":")) if at else set()
-    host = hostport.rpartition(":")[0] if _is_port(hostport) else hostport
-    if not _HOSTNAME.fullmatch(host):
-        parts |= {host, hostport}
-    parts |= {s for s in path.split("/") if s and not _PLAIN_SEGMENT.fullmatch(s)}
-    parts |= {p.partition("=")[2] for p in query.split("&")}
-    return {p for p in parts if len(p) >= 3}
-
-
-def scrub(text: str, urls: Iterable[str]) -> str:
-    """`text` with every URL shown redacted and every secret part of them masked."""
-    for url in urls:
-        text = text.replace(url, redact_url(url))
-        for secret in sorted(_secrets(url), key=len, reverse=True):
-            text = text.replace(secret, MASK)
-    return text
-
-
-def channels(urls: Sequence[str]) -> dict[str, str]:
-    """Redacted name -> URL. Two URLs that differ only in secrets redact alike: later ones get `#2`,
-    `#3`... in configured order."""
-    named: dict[str, str] = {}
-    for url in urls:
-        name, n = redact_url(url), 1
-        while (name if n == 1 else f"{name}#{n}") in named:
-            n += 1
-        named[name if n == 1 else f"{name}#{n}"] = url
-    return named
 
 
 # --- messages ---------------------------------------------------------------------------------------
@@ -230,8 +144,6 @@ def run_alerts(
             continue
         title, body = digest([r.message for r in batch])
         error = notify(named[channel], title, body)
-        if os.environ.get(KILL_AFTER_SEND_ENV):
-            os.kill(os.getpid(), signal.SIGKILL)
         with writer(path, lock_timeout_s=lock_s) as conn:
             ids = [r.alert_id for r in batch]
             outbox.mark(conn, ids, ok=error is None, now=datetime.now(UTC), error=error)
@@ -249,20 +161,24 @@ def run_alerts(
 
 
 def notify(url: str, title: str, body: str) -> str | None:
-    """Send one message; None when it went out, else the error (scrubbed of the URL's secrets)."""
-    sender = apprise.Apprise()
-    if not sender.add(url):
-        return f"not a valid apprise URL: {redact_url(url)}"
-    try:
-        with apprise.LogCapture(level=logging.WARNING) as captured:
-            ok = bool(sender.notify(body=body, title=title))
-            logs = captured.getvalue()
-    except Exception as exc:  # apprise plugins raise their own types; none may stop the run
-        return scrub(f"{type(exc).__name__}: {exc}", [url])
+    """Send one message; None when it went out, else the error (scrubbed of the URL's secrets).
+
+    apprise runs inside `apprise_log`: its own log lines name tokens and paths, so they reach our logs
+    only as part of this scrubbed error."""
+    name = redact_url(url)
+    with apprise_log() as logs:
+        sender = apprise.Apprise()
+        try:
+            added = bool(sender.add(url))
+            ok = added and bool(sender.notify(body=body, title=title))
+        except Exception as exc:  # apprise plugins raise their own types; none may stop the run
+            return scrub(f"{type(exc).__name__}: {exc}", [url])
     if ok:
         return None
-    lines = [line.partition(" - WARNING - ")[2] or line for line in logs.splitlines() if line.strip()]
-    return scrub("; ".join(lines) or "the service refused the message", [url])
+    reason = "; ".join(line for line in logs if line.strip())
+    if not added:
+        return scrub(f"not a valid apprise URL: {name}" + (f" ({reason})" if reason else ""), [url])
+    return scrub(reason or "the service refused the message", [url])
 
 
 @task(name="alert-deadlines", cache_policy=NO_CACHE)

@@ -1,10 +1,16 @@
 """Alerts end to end: a real webhook receiver on 127.0.0.1 (apprise `json://`), a real DuckDB file, the
-real daily flow for the first/second/moved runs, and a real process killed between send and record."""
+real daily flow for the first/second/moved runs, a real process killed by the receiver between send and
+record, and channels that fail without a secret of theirs reaching the warehouse, the logs or the
+summary."""
 
 from __future__ import annotations
 
+import io
 import json
+import logging
+import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -16,26 +22,22 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.console import Console
 from sqlalchemy import text
 from typer.testing import CliRunner
 
-from flows.alerts import (
-    KILL_AFTER_SEND_ENV,
-    URLS_ENV,
-    channel_urls,
-    channels,
-    redact_url,
-    run_alerts,
-    scrub,
-)
+from flows.alerts import run_alerts
+from flows.channels import URLS_ENV, channels, redact_url
 from flows.cli import app
 from flows.config import load_settings
 from flows.daily import daily
 from flows.local_server import Page, serve
+from flows.summary import RunSummary, render, summary_markdown
 from warehouse.engine import reader, writer
 from warehouse.load import upsert
 from warehouse.migrate import ensure_schema
 from warehouse.schema import articles, deadlines
+from warehouse.store import RunCounts
 
 TODAY = date(2026, 11, 24)
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,6 +48,7 @@ class Receiver:
     url: str
     messages: list[dict[str, Any]] = field(default_factory=list)
     statuses: list[int] = field(default_factory=list)  # answers to the next POSTs; then 200
+    kill_pid: int | None = None  # SIGKILLed after its next POST is recorded, before any answer
 
     def alerts(self) -> list[str]:
         """Every alert headline received, in order."""
@@ -63,6 +66,13 @@ def receiver() -> Iterator[Receiver]:
             status = state.statuses.pop(0) if state.statuses else 200
             if status == 200:
                 state.messages.append(json.loads(body))
+            if state.kill_pid is not None:
+                # The message is out; the sender dies before it can hear so, let alone record it. No
+                # answer at all: a sender that somehow lived on would see an error, not a success.
+                os.kill(state.kill_pid, signal.SIGKILL)
+                state.kill_pid = None
+                self.close_connection = True
+                return
             self.send_response(status)
             self.send_header("Content-Length", "0")
             self.end_headers()
@@ -79,43 +89,6 @@ def receiver() -> Iterator[Receiver]:
     finally:
         server.shutdown()
         server.server_close()
-
-
-# --- secrets --------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("url", "shown"),
-    [
-        ("json://127.0.0.1:8000/hook", "json://127.0.0.1:8000/hook"),
-        (
-            "json://user:hunter2pw@hooks.example.com/hook?token=abc123",
-            "json://***@hooks.example.com/hook?token=***",
-        ),
-        ("tgram://123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/987654321", "tgram://***/***"),
-        ("slack://T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcOXrIdevi7FQ/#general", "slack://***/***/***/#general"),
-        ("mailto://alerts:app-password-9@gmail.com", "mailto://***@gmail.com"),
-        # Tokens without digits are tokens too.
-        ("slack://TokenA/TokenB/TokenC/#chan", "slack://***/***/***/#chan"),
-        ("not a url", "***"),
-    ],
-)
-def test_redact_url_keeps_scheme_and_host_and_masks_secrets(url: str, shown: str) -> None:
-    assert redact_url(url) == shown
-    error = f"failed to reach {url} with token {url.partition('://')[2]}"
-    assert all(secret not in scrub(error, [url]) for secret in ("hunter2pw", "AAHdq", "TIiajk", "password-9"))
-
-
-def test_channels_from_env_replace_the_config_and_stay_distinct(tmp_path: Path) -> None:
-    config = tmp_path / "tw.toml"
-    config.write_text('[alerts]\nurls = ["json://127.0.0.1:1/a"]\ndue_soon_days = 3\n')
-    settings = load_settings(config)
-    assert settings.alerts.due_soon_days == 3
-    assert channel_urls(settings, {}) == ("json://127.0.0.1:1/a",)
-    env = {URLS_ENV: "tgram://111:AAA-secret/1  tgram://222:BBB-secret/1"}
-    assert channel_urls(settings, env) == ("tgram://111:AAA-secret/1", "tgram://222:BBB-secret/1")
-    assert list(channels(channel_urls(settings, env))) == ["tgram://***/***", "tgram://***/***#2"]
-    assert channel_urls(settings, {URLS_ENV: ""}) == ()
 
 
 # --- the real flow: first run, second run, a moved deadline ----------------------------------------
@@ -197,10 +170,11 @@ def test_daily_sends_one_digest_then_nothing_then_the_move(
     ]
     with reader(tmp_path / "tw.duckdb") as conn:
         rows = conn.execute(text("select kind, status, attempts, channel from alerts order by kind")).all()
+    name = redact_url(receiver.url)  # json://127.0.0.1:<port>#<fingerprint>
     assert [tuple(r) for r in rows] == [
-        ("moved", "sent", 1, receiver.url),
-        ("new", "sent", 1, receiver.url),
-        ("new", "sent", 1, receiver.url),
+        ("moved", "sent", 1, name),
+        ("new", "sent", 1, name),
+        ("new", "sent", 1, name),
     ]
 
 
@@ -281,42 +255,111 @@ def test_without_a_channel_alerts_are_recorded_and_printed(tmp_path: Path) -> No
     assert run_alerts(settings, "r2", TODAY, environ={}).created == ()
 
 
+# The alert step in its own process, started only once the test says "go" on stdin, so the receiver
+# knows the PID to kill before the first POST can arrive.
 _STEP = (
     "import sys; from datetime import date; from pathlib import Path; from flows.alerts import run_alerts; "
-    "from flows.config import load_settings; "
+    "from flows.config import load_settings; sys.stdin.readline(); "
     "run_alerts(load_settings(Path(sys.argv[1])), sys.argv[2], date.fromisoformat(sys.argv[3]), environ={})"
 )
 
 
-def _step(config: Path, run_id: str, *, kill: bool) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in __import__("os").environ.items() if k != KILL_AFTER_SEND_ENV}
-    if kill:
-        env[KILL_AFTER_SEND_ENV] = "1"
-    return subprocess.run(
+def _killed_step(config: Path, run_id: str, receiver: Receiver) -> None:
+    """Run the alert step in a subprocess that the receiver SIGKILLs on its POST."""
+    env = {k: v for k, v in os.environ.items() if k != URLS_ENV}
+    with subprocess.Popen(
         [sys.executable, "-c", _STEP, str(config), run_id, TODAY.isoformat()],
         cwd=ROOT,
         env=env,
-        capture_output=True,
+        stdin=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=120,
-    )
+    ) as process:
+        receiver.kill_pid = process.pid
+        _, stderr = process.communicate("go\n", timeout=120)
+    assert process.returncode == -signal.SIGKILL, stderr
 
 
 def test_a_crash_between_send_and_record_costs_at_most_one_duplicate(
     receiver: Receiver, tmp_path: Path
 ) -> None:
     config = _seed(tmp_path, [receiver.url])
-    crashed = _step(config, "r1", kill=True)
-    assert crashed.returncode == -signal.SIGKILL, crashed.stderr
+    _killed_step(config, "r1", receiver)
     assert len(receiver.messages) == 1  # sent...
     assert _statuses(config) == [("pending", 0)]  # ...but not recorded
 
-    done = _step(config, "r2", kill=False)
-    assert done.returncode == 0, done.stderr
-    _step(config, "r3", kill=False)
+    # The next runs (in this process: only the crash needs one of its own).
+    settings = load_settings(config)
+    assert run_alerts(settings, "r2", TODAY, environ={}).sent == 1
+    assert run_alerts(settings, "r3", TODAY, environ={}).sent == 0
     # At least once, at most twice: the pending row was sent again, then never more.
     assert receiver.alerts() == ["NEW: CHN/USA truce deadline, 2026-12-06, in 12 days"] * 2
     assert _statuses(config) == [("sent", 1)]
+
+
+# --- secrets of failing channels, end to end --------------------------------------------------------
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_no_secret_of_a_failing_channel_reaches_the_warehouse_logs_or_summary(
+    receiver: Receiver, tmp_path: Path, caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
+) -> None:
+    port = _closed_port()
+    # Only 127.0.0.1 or URLs apprise rejects before any network: refused, refused by the service, invalid.
+    urls = [
+        f"json://user:hunter2pw@127.0.0.1:{port}/hook/s3cr3tpath?token=tok3nvalue&:X-Api-Key=apikey12345",
+        f"jsons://bob:p%40ss%2Fword@127.0.0.1:{port}/x?key=k3yv4lue",
+        f"xml://u:p2@127.0.0.1:{port}/xmlhook",
+        f"ntfy://ntfyuser:ntfypass99@127.0.0.1:{port}/mysecrettopic",
+        f"gotify://127.0.0.1:{port}/gotifytoken123",
+        f"rocket://rcuser:rcpass99@127.0.0.1:{port}/#opsroom",
+        f"mailto://mailuser:mailpass77@127.0.0.1:{port}?smtp=127.0.0.1&to=boss@example.com",
+        f"{receiver.url}/pathsecret999?token=querysecret888",  # answers 500
+        "slack://tok!na/tokenb9/tokenc9",  # apprise logs the bad token itself
+        "msteams://team/tokenA7/tokenB7/tokenC7",  # ... and the whole URL it cannot parse
+        "tgram://notatoken/12345678",
+    ]
+    secrets = [
+        "hunter2pw", "s3cr3tpath", "tok3nvalue", "apikey12345", "p%40ss%2Fword", "p@ss/word", "k3yv4lue",
+        ":p2@", "xmlhook", "ntfyuser", "ntfypass99", "mysecrettopic", "gotifytoken123", "rcuser", "rcpass99",
+        "opsroom", "mailuser", "mailpass77", "boss@example.com", "pathsecret999", "querysecret888", "tok!na",
+        "tokenb9", "tokenc9", "tokenA7", "tokenB7", "tokenC7", "notatoken", "12345678",
+    ]  # fmt: skip
+    receiver.statuses = [500]
+    caplog.set_level(logging.DEBUG)
+    for name in ("apprise", "urllib3"):
+        caplog.set_level(logging.DEBUG, logger=name)
+    config = _seed(tmp_path, urls)
+
+    report = run_alerts(load_settings(config), "r1", TODAY, environ={})
+
+    assert (report.sent, report.failed) == (0, len(urls))
+    assert [x.channel for x in report.created] == list(channels(urls))
+    with reader(tmp_path / "tw.duckdb") as conn:
+        rows = conn.execute(text("select * from alerts")).all()
+        stored = {r[0] for r in conn.execute(text("select channel from alerts")).all()}
+    assert stored == {redact_url(u) for u in urls}
+    summary = RunSummary("r1", 1.0, RunCounts(), (), (), str(tmp_path), {}, alerts=report)
+    console = Console(file=io.StringIO(), width=400)
+    render(summary, console)
+    listed = CliRunner().invoke(app, ["alerts", "-c", str(config)], terminal_width=400)
+    assert listed.exit_code == 0, listed.output
+    printed = capfd.readouterr()
+    places = {
+        "warehouse": " ".join(str(v) for row in rows for v in row),
+        "logs": caplog.text,
+        "summary": summary_markdown(summary) + console.file.getvalue(),  # type: ignore[attr-defined]
+        "alerts command": listed.output,
+        "stdout/stderr": printed.out + printed.err,
+    }
+    assert "A Connection error occurred" in places["warehouse"]  # the errors are kept, scrubbed
+    leaks = [(where, s) for where, found in places.items() for s in secrets if s.lower() in found.lower()]
+    assert leaks == []
 
 
 # --- the command ----------------------------------------------------------------------------------
@@ -337,12 +380,12 @@ def test_alerts_command_lists_alerts_and_tests_channels_without_leaking_secrets(
 
     tested = runner.invoke(app, ["alerts", "--test", "-c", str(config)])
     assert tested.exit_code == 1
-    assert f"ok  {receiver.url}" in tested.output
-    assert "failed  json://***@127.0.0.1:9/hook" in tested.output and "s3cretpass" not in tested.output
+    assert f"ok  {redact_url(receiver.url)}" in tested.output
+    assert f"failed  {redact_url(dead)}" in tested.output and "s3cretpass" not in tested.output
     assert receiver.messages[-1]["title"] == "tradewatch: test alert"
 
     monkeypatch.setenv(URLS_ENV, receiver.url)  # replaces the configured list: all reachable
     assert runner.invoke(app, ["alerts", "--test", "-c", str(config)]).exit_code == 0
     with reader(tmp_path / "tw.duckdb") as conn:
         stored = " ".join(str(v) for row in conn.execute(text("select * from alerts")).all() for v in row)
-    assert "s3cretpass" not in stored and "json://***@127.0.0.1:9/hook" in stored
+    assert "s3cretpass" not in stored and redact_url(dead) in stored
