@@ -331,7 +331,8 @@ def main() -> int:
                 where = phase_at(outcome.marks, outcome.seconds)
                 killed_in[where] += 1
                 print(
-                    f"chaos: run {launches:2d} killed {delay:5.2f} s into {phase:<14} (in {where}) at {outcome.seconds:5.1f} s"
+                    f"chaos: run {launches:2d} killed {delay:5.2f} s into {phase:<14} (in {where}) "
+                    f"at {outcome.seconds:5.1f} s"
                 )
             else:
                 finished += 1

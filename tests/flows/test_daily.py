@@ -212,7 +212,8 @@ def test_what_a_poll_announced_survives_a_run_that_died_before_fetching(
 
     summary = daily(config_path=str(config))
     assert summary.counts.feeds_not_modified == 1
-    assert (summary.counts.articles_new, summary.counts.articles_failed) == (2, 3)  # a PDF, a PNG, an empty page
+    # good.xml links two stories, a PDF, a PNG and an empty page.
+    assert (summary.counts.articles_new, summary.counts.articles_failed) == (2, 3)
     assert _scalar(db, "select count(*) from articles") == 5
     assert _scalar(db, "select count(*) from frontier") == 0
     assert _scalar(db, "select status from runs where run_id = 'killed'") == "abandoned"
