@@ -174,9 +174,14 @@ def sql(
     if output not in ("table", "csv", "json"):
         err.print("[red]error:[/red] --format must be table, csv or json")
         raise typer.Exit(2)
+    if not query.strip().strip(";").strip():
+        err.print('[red]error:[/red] the query is empty; e.g. tradewatch sql "select count(*) from articles"')
+        raise typer.Exit(2)
     try:
         with reader(settings.warehouse.path, lock_timeout_s=settings.warehouse.lock_timeout_s) as conn:
             result = conn.exec_driver_sql(query)
+            if not result.returns_rows:  # a `set` or `pragma` that answers nothing
+                return
             columns, rows = list(result.keys()), result.all()
     except DBAPIError as exc:
         raise _fail(exc.orig or exc) from None

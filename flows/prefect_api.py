@@ -58,9 +58,7 @@ def prefect_api() -> Iterator[None]:
     if PREFECT_API_URL.value() or not PREFECT_SERVER_EPHEMERAL_ENABLED.value():
         yield
         return
-    server = _ServerThatDiesWithUs()
-    server.start()
-    try:
-        yield
-    finally:
-        server.stop()
+    # Stopped at exit by the hook `start` registers, after Prefect's log and event workers have drained
+    # into it (stopping it here first would leave them retrying against a closed port).
+    _ServerThatDiesWithUs().start()
+    yield

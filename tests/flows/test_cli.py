@@ -159,3 +159,11 @@ def test_serve_without_a_prefect_server_explains_how(tmp_path: Path) -> None:
         result = runner.invoke(app, ["serve", "-c", str(cfg)])
     assert result.exit_code == 2
     assert "prefect server start" in result.output and "PREFECT_API_URL" in result.output
+
+
+@pytest.mark.parametrize("query", ["", "   ", ";", "set threads = 1"])
+def test_sql_without_rows_to_show_ends_cleanly(config: Path, query: str) -> None:
+    result = runner.invoke(app, ["sql", query, "-c", str(config)])
+    assert result.exit_code == (0 if query.startswith("set") else 2), result.output
+    assert "Traceback" not in result.output
+    assert result.exit_code == 0 or "the query is empty" in result.output

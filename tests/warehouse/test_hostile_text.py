@@ -39,7 +39,7 @@ def record(article_id: str, entry: FeedEntry, article: Article | None) -> Articl
 def load(path: Path, records: list[ArticleRecord]) -> dict[str, dict[str, object]]:
     with writer(path) as conn:
         ensure_schema(conn, NOW)
-        save_articles(conn, "run-1", records)
+        save_articles(conn, "run-1", records, max_attempts=3)
     with reader(path) as conn:
         return {row.article_id: row._asdict() for row in conn.execute(select(articles))}
 
