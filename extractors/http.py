@@ -404,7 +404,7 @@ class Fetcher:
             error = f"timed out ({type(exc).__name__})"
             return _Attempt(FetchResult(url, FetchOutcome.TIMEOUT, final_url, error=error), True), None
         except httpx.HTTPError as exc:
-            error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            error = _describe(exc)
             transient = isinstance(exc, httpx.TransportError)
             failed = FetchResult(url, FetchOutcome.NETWORK_ERROR, final_url, error=error)
             return _Attempt(failed, transient), None
@@ -491,6 +491,15 @@ class Fetcher:
             if is_blocked_address(address):
                 return blocked(f"{target.host} resolves to non-public address {address}")
         return None
+
+
+def _describe(exc: BaseException) -> str:
+    """`ReadError: [Errno 104] Connection reset by peer`: httpx's type, with the first message found down
+    its chain of causes (a reset reaches httpx through anyio with no text of its own)."""
+    cause: BaseException | None = exc
+    while cause is not None and not str(cause):
+        cause = cause.__cause__ or cause.__context__
+    return f"{type(exc).__name__}: {cause}" if cause is not None else type(exc).__name__
 
 
 def fetch_all(
