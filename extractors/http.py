@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import email.utils
 import ipaddress
+import os
 import random
 import socket
 import time
@@ -137,13 +138,19 @@ class _GuardedBackend(httpcore.AsyncNetworkBackend):
                     raise _Refused(f"{host} resolves to non-public address {address}")
 
         async def connect(address: IPAddress) -> httpcore.AsyncNetworkStream:
-            return await self._inner.connect_tcp(
-                str(address),
-                port,
-                timeout=timeout,
-                local_address=local_address,
-                socket_options=socket_options,
-            )
+            try:
+                return await self._inner.connect_tcp(
+                    str(address),
+                    port,
+                    timeout=timeout,
+                    local_address=local_address,
+                    socket_options=socket_options,
+                )
+            except httpcore.ConnectError as exc:
+                # anyio says only "All connection attempts failed"; the errno below it says why.
+                raise httpcore.ConnectError(
+                    f"cannot connect to {address} port {port}: {_errno(exc)}"
+                ) from exc
 
         for address in addresses[:-1]:  # like getaddrinfo users: the next address if one is unreachable
             with contextlib.suppress(httpcore.ConnectError, httpcore.ConnectTimeout):
@@ -491,6 +498,16 @@ class Fetcher:
             if is_blocked_address(address):
                 return blocked(f"{target.host} resolves to non-public address {address}")
         return None
+
+
+def _errno(exc: BaseException) -> str:
+    """The system's words for the first errno down `exc`'s chain of causes ("Connection refused")."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, OSError) and cause.errno is not None:
+            return os.strerror(cause.errno)
+        cause = cause.__cause__ or cause.__context__
+    return str(exc)
 
 
 def _describe(exc: BaseException) -> str:

@@ -17,6 +17,7 @@ import ipaddress
 import os
 import socket
 import struct
+import sys
 import threading
 import zlib
 from collections import Counter
@@ -82,6 +83,11 @@ class _Server(ThreadingHTTPServer):
         self.sent: Counter[str] = Counter()
         # Built before serving: built on demand, it would stall every route while it compresses.
         self.bomb = gzip_bomb(bomb_size)
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """Quiet about clients that hang up between requests (a refused body does that on purpose)."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)  # type: ignore[arg-type]
 
 
 class _Handler(BaseHTTPRequestHandler):

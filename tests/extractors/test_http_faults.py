@@ -55,6 +55,7 @@ class Run:
     results: dict[str, FetchResult]
     server: FaultServer
     dns: FakeDNS
+    refused_port: int
 
 
 def _closed_port() -> int:
@@ -68,11 +69,12 @@ def _closed_port() -> int:
 def run() -> Iterator[Run]:
     with FaultServer() as server:
         urls = {path: server.url(path) for path in (*CONTROLS, *FAULTS)}
-        urls["refused"] = f"http://{HOST}:{_closed_port()}/feed"
+        refused_port = _closed_port()
+        urls["refused"] = f"http://{HOST}:{refused_port}/feed"
         urls["rebinding"] = server.url("/secret/rebind", host=REBIND_HOST)
         dns = FakeDNS()
         fetched = fetch_all(SETTINGS, [(url, None) for url in urls.values()], resolver=dns)
-        yield Run(dict(zip(urls, fetched, strict=True)), server, dns)
+        yield Run(dict(zip(urls, fetched, strict=True)), server, dns, refused_port)
 
 
 FAULTS = (
@@ -124,7 +126,8 @@ def check(run: Run, case: str, outcome: FetchOutcome, error: str | None = None, 
 
 
 def test_connection_refused(run: Run) -> None:
-    check(run, "refused", FetchOutcome.NETWORK_ERROR, "ConnectError", attempts=4, status=None)
+    error = f"ConnectError: cannot connect to 127.0.0.1 port {run.refused_port}: Connection refused"
+    check(run, "refused", FetchOutcome.NETWORK_ERROR, error, attempts=4, status=None)
 
 
 def test_silent_server_ends_at_the_deadline(run: Run) -> None:
