@@ -2,25 +2,35 @@
 
 Network and HTTP problems never raise: every fetch ends in a `FetchResult` whose `outcome` says what
 happened. Redirects are followed here rather than by httpx so that the SSRF guard sees every hop.
+
+Hostile servers are bounded three ways: a deadline per URL (`deadline_s`, retries and redirects included)
+on top of the per-read `timeout_s`; connections made only to an address the guard has just checked (no
+second DNS lookup for a rebinding server to answer differently); and bodies decompressed here, in steps of
+at most `_STEP` bytes, so a gzip bomb costs the cap and one step of memory, not the whole inflated chunk.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email.utils
 import ipaddress
+import os
 import random
 import socket
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from types import TracebackType
+from typing import Any
 
+import httpcore
 import httpx
 
+from extractors.content_encoding import ACCEPT_ENCODING, BodyDecoder, DecodingError
+from extractors.http_settings import HttpSettings
 from extractors.models import FetchOutcome, FetchResult, Validators
-from flows.config import HttpSettings
 
 DEFAULT_ACCEPT = "*/*"
 FEED_ACCEPT = (
@@ -75,6 +85,98 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
+Resolver = Callable[[str, int], Awaitable[Sequence[IPAddress]]]
+"""A name and port to the addresses to try, in order. Injectable so tests can play a hostile DNS server."""
+
+
+async def system_resolver(host: str, port: int) -> list[IPAddress]:
+    """The addresses getaddrinfo gives for `host`, in its order, without repeats."""
+    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(ipaddress.ip_address(str(info[4][0])) for info in infos))
+
+
+class _Refused(Exception):
+    """The guard refused the address a connection was about to use. Deliberately not an httpcore error:
+    httpx passes unknown exceptions through unchanged, so `Fetcher._get` can tell it from a network
+    failure and report BLOCKED."""
+
+
+class _GuardedBackend(httpcore.AsyncNetworkBackend):
+    """Every TCP connection resolves the name, checks every address and connects to a checked one.
+
+    This is the SSRF guard that counts: an address checked in one lookup and connected to after another
+    is how DNS rebinding slips a private address past a guard. It sits under httpx rather than rewriting
+    URLs to IPs because TLS then still verifies, and sends SNI for, the real host name, the connection
+    pool stays keyed by host (two sites behind one CDN address never share a TLS connection), and
+    `final_url`, Host and redirects keep the name the feed gave."""
+
+    def __init__(self, resolver: Resolver, allowed: frozenset[str]) -> None:
+        self._resolver = resolver
+        self._allowed = allowed
+        self._inner = httpcore.AnyIOBackend()
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        try:
+            async with asyncio.timeout(timeout):
+                addresses = list(await self._resolver(host, port))
+        except TimeoutError:
+            raise httpcore.ConnectTimeout(f"no DNS answer for {host} within {timeout:g} s") from None
+        except OSError as exc:  # socket.gaierror
+            raise httpcore.ConnectError(f"cannot resolve {host}: {exc.strerror or exc}") from None
+        if not addresses:
+            raise httpcore.ConnectError(f"{host} resolves to no address")
+        if host.lower() not in self._allowed:
+            for address in addresses:
+                if is_blocked_address(address):
+                    raise _Refused(f"{host} resolves to non-public address {address}")
+
+        async def connect(address: IPAddress) -> httpcore.AsyncNetworkStream:
+            try:
+                return await self._inner.connect_tcp(
+                    str(address),
+                    port,
+                    timeout=timeout,
+                    local_address=local_address,
+                    socket_options=socket_options,
+                )
+            except httpcore.ConnectError as exc:
+                # anyio says only "All connection attempts failed"; the errno below it says why.
+                raise httpcore.ConnectError(
+                    f"cannot connect to {address} port {port}: {_errno(exc)}"
+                ) from exc
+
+        for address in addresses[:-1]:  # like getaddrinfo users: the next address if one is unreachable
+            with contextlib.suppress(httpcore.ConnectError, httpcore.ConnectTimeout):
+                return await connect(address)
+        return await connect(addresses[-1])
+
+
+class _PinnedTransport(httpx.AsyncHTTPTransport):
+    """httpx's own transport (its exception mapping and response streams) over a pool whose every
+    connection goes through `_GuardedBackend`.
+
+    httpx (0.28, 0.29) takes no network backend, so this sets the one attribute its `__init__` sets, the
+    httpcore pool, to the pool it would build plus our backend; super().__init__ is skipped because it
+    would only build a pool and an SSL context to throw away. If httpx renames `_pool`, the DNS rebinding
+    test in tests/extractors/test_http_faults.py fails."""
+
+    def __init__(self, backend: httpcore.AsyncNetworkBackend, limits: httpx.Limits) -> None:
+        self._pool = httpcore.AsyncConnectionPool(
+            ssl_context=httpx.create_ssl_context(),  # still honours SSL_CERT_FILE, as httpx does
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            network_backend=backend,
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class _Attempt:
     """One try of a URL (all its redirect hops): the result, and whether another try could help."""
@@ -84,12 +186,46 @@ class _Attempt:
     retry_after: float | None = None
 
 
-class Fetcher:
-    """Async HTTP fetcher: bounded concurrency, per-host politeness delay, retries, body cap, SSRF guard."""
+@dataclass(slots=True)
+class _Progress:
+    """Where one fetch has got to: the deadline starts at its first request, and if it passes mid-way the
+    error says where the time went (a drip reads as "reading the body, 3 bytes in")."""
 
-    def __init__(self, settings: HttpSettings, *, accept: str = DEFAULT_ACCEPT) -> None:
+    deadline: asyncio.Timeout
+    final_url: str
+    attempts: int = 0
+    doing: str = "waiting for the response"
+    received: int = 0
+    last_error: str | None = None
+
+    def start_clock(self, seconds: float) -> None:
+        """Start the deadline if it has not started: queueing for the first slot is not the URL's fault,
+        and counting it would time out the back of a 2,000-URL batch before it sent anything."""
+        if self.deadline.when() is None:
+            self.deadline.reschedule(asyncio.get_running_loop().time() + seconds)
+
+    def time_left(self) -> float | None:
+        when = self.deadline.when()
+        return None if when is None else when - asyncio.get_running_loop().time()
+
+    def overdue(self, seconds: float) -> str:
+        where = f"{self.doing}, {self.received} bytes in" if self.doing == "reading the body" else self.doing
+        error = f"no complete response within the {seconds:g} s deadline, stopped {where}"
+        error = f"{error} (try {self.attempts})"
+        return f"{error}; try {self.attempts - 1}: {self.last_error}" if self.last_error else error
+
+
+class Fetcher:
+    """Async HTTP fetcher: bounded concurrency, per-host politeness delay, retries, a deadline per URL,
+    body cap with bounded decompression, SSRF guard. `resolver` answers DNS for both the guard's early
+    check and the connection itself (default: the system's getaddrinfo)."""
+
+    def __init__(
+        self, settings: HttpSettings, *, accept: str = DEFAULT_ACCEPT, resolver: Resolver = system_resolver
+    ) -> None:
         self._settings = settings
         self._accept = accept
+        self._resolver = resolver
         self._allowed = frozenset(h.lower() for h in settings.allowed_private_hosts)
         self._client: httpx.AsyncClient | None = None
         self._slots = asyncio.Semaphore(settings.concurrency)
@@ -97,12 +233,19 @@ class Fetcher:
         self._host_last_start: dict[str, float] = {}
 
     async def __aenter__(self) -> Fetcher:
+        # The semaphore already bounds requests in flight; a smaller pool would only add pool timeouts.
+        limits = httpx.Limits(max_connections=self._settings.concurrency)
         self._client = httpx.AsyncClient(
+            transport=_PinnedTransport(_GuardedBackend(self._resolver, self._allowed), limits),
             timeout=self._settings.timeout_s,
-            headers={"User-Agent": self._settings.user_agent, "Accept": self._accept},
+            headers={
+                "User-Agent": self._settings.user_agent,
+                "Accept": self._accept,
+                "Accept-Encoding": ACCEPT_ENCODING,  # only what BodyDecoder can inflate in bounded steps
+            },
             follow_redirects=False,
-            # The semaphore already bounds requests in flight; a smaller pool would only add pool timeouts.
-            limits=httpx.Limits(max_connections=self._settings.concurrency),
+            # A proxy from HTTP(S)_PROXY would make the connections for us, to addresses the guard never saw.
+            trust_env=False,
         )
         return self
 
@@ -120,27 +263,49 @@ class Fetcher:
         return self._client
 
     async def fetch(self, url: str, validators: Validators | None = None) -> FetchResult:
-        """GET `url`, retrying transient failures; conditional when `validators` are given."""
+        """GET `url`, retrying transient failures, within `deadline_s`; conditional when `validators` are
+        given."""
         started = time.monotonic()
-        attempts = 0
+        progress = _Progress(asyncio.timeout(None), url)
+        try:
+            async with progress.deadline:
+                result = await self._with_retries(url, validators, progress)
+        except TimeoutError:
+            if not progress.deadline.expired():
+                raise
+            error = progress.overdue(self._settings.deadline_s)
+            result = FetchResult(url, FetchOutcome.TIMEOUT, progress.final_url, error=error)
+        elapsed = time.monotonic() - started
+        return replace(result, elapsed_s=elapsed, attempts=progress.attempts)
+
+    async def _with_retries(
+        self, url: str, validators: Validators | None, progress: _Progress
+    ) -> FetchResult:
+        settings = self._settings
         while True:
-            attempt = await self._try_once(url, validators)
-            attempts += 1
-            error = attempt.result.error
-            if attempt.retryable and attempts <= self._settings.retries:
-                delay = self._settings.backoff_s * 2 ** (attempts - 1) * (1 + 0.25 * random.random())
-                if attempt.retry_after is None:
-                    await asyncio.sleep(delay)
-                    continue
-                if attempt.retry_after <= self._settings.max_retry_after_s:
-                    await asyncio.sleep(max(delay, attempt.retry_after))
-                    continue
-                error = (
-                    f"{error}; server asked to retry after {attempt.retry_after:.0f} s, "
-                    f"over the {self._settings.max_retry_after_s:g} s cap"
-                )
-            elapsed = time.monotonic() - started
-            return replace(attempt.result, error=error, elapsed_s=elapsed, attempts=attempts)
+            progress.attempts += 1
+            attempt = await self._try_once(url, validators, progress)
+            result, tries = attempt.result, progress.attempts
+            if not attempt.retryable or tries > settings.retries:
+                return result
+            delay = settings.backoff_s * 2 ** (tries - 1) * (1 + 0.25 * random.random())
+            if attempt.retry_after is not None:
+                if attempt.retry_after > settings.max_retry_after_s:
+                    error = (
+                        f"{result.error}; server asked to retry after {attempt.retry_after:.0f} s, "
+                        f"over the {settings.max_retry_after_s:g} s cap"
+                    )
+                    return replace(result, error=error)
+                delay = max(delay, attempt.retry_after)
+            left = progress.time_left()
+            if left is not None and delay >= left:
+                # Sleeping into the deadline would only swap this answer for a vaguer TIMEOUT.
+                deadline = settings.deadline_s
+                error = f"{result.error}; no time for try {tries + 1} within the {deadline:g} s deadline"
+                return replace(result, error=error)
+            progress.last_error = result.error
+            progress.doing = "waiting to retry"
+            await asyncio.sleep(delay)
 
     async def fetch_many(
         self,
@@ -165,7 +330,7 @@ class Fetcher:
             await asyncio.gather(*tasks, return_exceptions=True)
             raise
 
-    async def _try_once(self, url: str, validators: Validators | None) -> _Attempt:
+    async def _try_once(self, url: str, validators: Validators | None, progress: _Progress) -> _Attempt:
         """One try: follow redirects by hand, checking every hop with the SSRF guard."""
         headers: dict[str, str] = {}
         if validators is not None and validators.etag:
@@ -177,10 +342,11 @@ class Fetcher:
         except httpx.InvalidURL as exc:
             return _Attempt(FetchResult(url, FetchOutcome.BLOCKED, error=f"invalid URL: {exc}"))
         for _hop in range(self._settings.max_redirects + 1):
+            progress.final_url = str(current)
             refusal = await self._guard(url, current)
             if refusal is not None:
                 return refusal
-            attempt, location = await self._get(url, current, headers, validators)
+            attempt, location = await self._get(url, current, headers, validators, progress)
             if location is None:
                 return attempt
             try:
@@ -192,11 +358,17 @@ class Fetcher:
         return _Attempt(FetchResult(url, FetchOutcome.NETWORK_ERROR, final_url=str(current), error=error))
 
     async def _get(
-        self, url: str, target: httpx.URL, headers: dict[str, str], validators: Validators | None
+        self,
+        url: str,
+        target: httpx.URL,
+        headers: dict[str, str],
+        validators: Validators | None,
+        progress: _Progress,
     ) -> tuple[_Attempt, str | None]:
         """One request/response exchange; the second item is the Location to follow, if any."""
         final_url = str(target)
-        await self._acquire_slot(target.host.lower())
+        await self._acquire_slot(target.host.lower(), progress)
+        progress.doing, progress.received = "waiting for the response", 0
         try:
             async with self._http.stream("GET", target, headers=headers) as response:
                 status = response.status_code
@@ -223,46 +395,67 @@ class Fetcher:
                     return _Attempt(base, retryable=True, retry_after=wait), None
                 if not 200 <= status < 300:
                     return _Attempt(base), None
-                body = await self._read_capped(response)
+                progress.doing = "reading the body"
+                body = await self._read_capped(response, progress)
                 if isinstance(body, str):
                     return _Attempt(replace(base, outcome=FetchOutcome.TOO_LARGE, error=body)), None
                 found = Validators(etag=kept.get("etag"), last_modified=kept.get("last-modified"))
                 ok = replace(base, outcome=FetchOutcome.OK, body=body, validators=found, error=None)
                 return _Attempt(ok), None
+        except _Refused as exc:
+            return _Attempt(FetchResult(url, FetchOutcome.BLOCKED, final_url, error=str(exc))), None
+        except DecodingError as exc:
+            # Like a corrupt body: another try now would get the same bytes; a later run may not.
+            return _Attempt(FetchResult(url, FetchOutcome.NETWORK_ERROR, final_url, error=str(exc))), None
         except httpx.TimeoutException as exc:
             error = f"timed out ({type(exc).__name__})"
             return _Attempt(FetchResult(url, FetchOutcome.TIMEOUT, final_url, error=error), True), None
         except httpx.HTTPError as exc:
-            error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            error = _describe(exc)
             transient = isinstance(exc, httpx.TransportError)
             failed = FetchResult(url, FetchOutcome.NETWORK_ERROR, final_url, error=error)
             return _Attempt(failed, transient), None
         finally:
             self._slots.release()
 
-    async def _read_capped(self, response: httpx.Response) -> bytes | str:
-        """The body, or why it was refused: over `max_body_bytes` declared, or as soon as the running
-        total passes it. Counts decoded bytes, so a small gzip bomb is stopped as well as a big body."""
+    async def _read_capped(self, response: httpx.Response, progress: _Progress) -> bytes | str:
+        """The decoded body, or why it was refused: over `max_body_bytes` declared, or as soon as the bytes
+        received or the bytes decoded pass it. Decoding is ours (`BodyDecoder`, from the raw stream), in
+        steps of at most `STEP`, so a gzip bomb is stopped at the cap plus one step of memory."""
         cap = self._settings.max_body_bytes
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > cap:
             return f"Content-Length {declared} over the {cap} byte cap"
+        over = f"body over the {cap} byte cap"
+        decoder = BodyDecoder(response.headers.get("content-encoding", ""))
         chunks: list[bytes] = []
         size = 0
-        async for chunk in response.aiter_bytes():
-            size += len(chunk)
-            if size > cap:
-                return f"body over the {cap} byte cap"
-            chunks.append(chunk)
-        return b"".join(chunks)
 
-    async def _acquire_slot(self, host: str) -> None:
-        """Wait until `host` may be contacted again, then take a global slot (released by the caller).
+        def keep(pieces: Iterator[bytes]) -> bool:
+            nonlocal size
+            for piece in pieces:  # lazily: stops inflating at the first piece past the cap
+                size += len(piece)
+                if size > cap:
+                    return False
+                chunks.append(piece)
+            return True
+
+        async for raw in response.aiter_raw():
+            progress.received += len(raw)
+            # Received bytes count too: empty deflate blocks would otherwise stream forever at no size.
+            if progress.received > cap or not keep(decoder.feed(raw)):
+                return over
+        return b"".join(chunks) if keep(decoder.finish()) else over
+
+    async def _acquire_slot(self, host: str, progress: _Progress) -> None:
+        """Wait until `host` may be contacted again, then take a global slot (released by the caller) and
+        start the URL's deadline if this is its first request.
 
         The politeness sleep holds only this host's lock, never a global slot; the start time is stamped
         after the slot is taken, so queueing for a slot can't bunch up requests to one host."""
         lock = self._host_locks.setdefault(host, asyncio.Lock())
         loop = asyncio.get_running_loop()
+        progress.doing = "waiting for a connection slot"
         async with lock:
             last = self._host_last_start.get(host)
             if last is not None:
@@ -271,13 +464,14 @@ class Fetcher:
                     await asyncio.sleep(wait)
             await self._slots.acquire()
             self._host_last_start[host] = loop.time()
+        progress.start_clock(self._settings.deadline_s)
 
     async def _guard(self, url: str, target: httpx.URL) -> _Attempt | None:
         """The failed attempt if `target` must not be fetched, or None if it may be.
 
-        Limitation: the addresses checked here come from our own lookup; httpx resolves the name again when
-        it connects, so a DNS server answering differently the second time (DNS rebinding) could slip a
-        private address past the guard. Pinning the connection to the checked IP would close that gap."""
+        An early check, before a slot is taken or a politeness delay waited: scheme, host, and the
+        addresses the name has now. It cannot stop DNS rebinding (the name may resolve differently a
+        moment later); `_GuardedBackend`, which checks the address it then connects to, does."""
 
         def blocked(error: str) -> _Attempt:
             return _Attempt(FetchResult(url, FetchOutcome.BLOCKED, final_url=str(target), error=error))
@@ -289,19 +483,40 @@ class Fetcher:
         if target.host.lower() in self._allowed:
             return None
         port = target.port or (443 if target.scheme == "https" else 80)
+        timeout = self._settings.timeout_s
         try:
-            infos = await asyncio.get_running_loop().getaddrinfo(
-                target.raw_host.decode("ascii"), port, type=socket.SOCK_STREAM
-            )
+            async with asyncio.timeout(timeout):
+                addresses = await self._resolver(target.raw_host.decode("ascii"), port)
+        except TimeoutError:
+            error = f"no DNS answer for {target.host} within {timeout:g} s"
+            return _Attempt(FetchResult(url, FetchOutcome.TIMEOUT, final_url=str(target), error=error), True)
         except socket.gaierror as exc:
             error = f"cannot resolve {target.host}: {exc.strerror}"
             result = FetchResult(url, FetchOutcome.NETWORK_ERROR, final_url=str(target), error=error)
             return _Attempt(result, retryable=exc.errno == socket.EAI_AGAIN)
-        for *_, sockaddr in infos:
-            address = ipaddress.ip_address(str(sockaddr[0]))
+        for address in addresses:
             if is_blocked_address(address):
                 return blocked(f"{target.host} resolves to non-public address {address}")
         return None
+
+
+def _errno(exc: BaseException) -> str:
+    """The system's words for the first errno down `exc`'s chain of causes ("Connection refused")."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, OSError) and cause.errno is not None:
+            return os.strerror(cause.errno)
+        cause = cause.__cause__ or cause.__context__
+    return str(exc)
+
+
+def _describe(exc: BaseException) -> str:
+    """`ReadError: [Errno 104] Connection reset by peer`: httpx's type, with the first message found down
+    its chain of causes (a reset reaches httpx through anyio with no text of its own)."""
+    cause: BaseException | None = exc
+    while cause is not None and not str(cause):
+        cause = cause.__cause__ or cause.__context__
+    return f"{type(exc).__name__}: {cause}" if cause is not None else type(exc).__name__
 
 
 def fetch_all(
@@ -310,11 +525,12 @@ def fetch_all(
     on_result: Callable[[FetchResult], None] | None = None,
     *,
     accept: str = DEFAULT_ACCEPT,
+    resolver: Resolver = system_resolver,
 ) -> list[FetchResult]:
     """Sync wrapper for Prefect sync tasks: runs its own event loop, so call it from a thread without one."""
 
     async def run() -> list[FetchResult]:
-        async with Fetcher(settings, accept=accept) as fetcher:
+        async with Fetcher(settings, accept=accept, resolver=resolver) as fetcher:
             return await fetcher.fetch_many(requests, on_result)
 
     return asyncio.run(run())

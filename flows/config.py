@@ -14,6 +14,9 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+# Defined beside the fetcher (extractors never import flows); importable from here as before.
+from extractors.http_settings import HttpSettings
+
 DEFAULT_CONFIG = Path("tradewatch.toml")
 CONFIG_ENV = "TRADEWATCH_CONFIG"
 
@@ -32,20 +35,6 @@ class SourceConfig(_Section):
     country: Annotated[str | None, Field(pattern=r"^[A-Z]{3}$")] = None  # ISO 3166-1 alpha-3
     language: Annotated[str | None, Field(pattern=r"^[a-z]{2}$")] = None  # ISO 639-1
     enabled: bool = True
-
-
-class HttpSettings(_Section):
-    timeout_s: Annotated[float, Field(gt=0, le=300)] = 20.0
-    max_body_bytes: Annotated[int, Field(ge=1024)] = 10_000_000
-    concurrency: Annotated[int, Field(ge=1, le=256)] = 16
-    per_host_delay_s: Annotated[float, Field(ge=0, le=60)] = 0.5
-    user_agent: str = "tradewatch/0.1 (+https://github.com/tradewatch/tradewatch)"
-    max_redirects: Annotated[int, Field(ge=0, le=20)] = 5
-    retries: Annotated[int, Field(ge=0, le=10)] = 3
-    backoff_s: Annotated[float, Field(ge=0, le=60)] = 1.0
-    max_retry_after_s: Annotated[float, Field(ge=0, le=3600)] = 60.0
-    # SSRF guard: private, loopback and link-local addresses are refused unless listed here.
-    allowed_private_hosts: tuple[str, ...] = ()
 
 
 class WarehouseSettings(_Section):

@@ -23,8 +23,8 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from extractors.http import FEED_ACCEPT, Fetcher, fetch_all, is_blocked_address, parse_retry_after
+from extractors.http_settings import HttpSettings
 from extractors.models import FetchOutcome, FetchResult, Validators
-from flows.config import HttpSettings
 
 RSS = b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>'
 CAP = 4096
