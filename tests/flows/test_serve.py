@@ -248,3 +248,23 @@ def test_serve_with_no_server_listening_is_one_line_and_exit_1(tmp_path: Path) -
     assert len(lines) == 1, done.stderr
     assert api_url in lines[0] and "prefect server start" in lines[0]
     assert "Traceback" not in done.stderr
+
+
+def test_a_cron_the_config_takes_but_prefect_refuses_is_one_line_and_exit_2(
+    prefect_server: str, tmp_path: Path
+) -> None:
+    """cronsim (the config's check) reads "5L" as the last Friday; Prefect's croniter refuses it."""
+    config = tmp_path / "tradewatch.toml"
+    config.write_text(f'[warehouse]\npath = "{tmp_path / "tw.duckdb"}"\n[schedule]\ncron = "0 6 * * 5L"\n')
+    done = subprocess.run(
+        [sys.executable, "-m", "flows.cli", "serve", "--config", str(config)],
+        env=_prefect_env(tmp_path / "home", prefect_server),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert "config error" in lines[0] and "0 6 * * 5L" in lines[0]
