@@ -108,12 +108,16 @@ def _finish_run(state: State[Any]) -> None:
 def serve(config: ConfigOption = None) -> None:
     """Serve the daily flow on the configured cron schedule (runs until interrupted)."""
     settings = _settings(config)
+    import httpx
+    from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
+    from prefect.exceptions import PrefectException
     from prefect.schedules import Cron
     from prefect.settings import get_current_settings
 
     from flows.daily import daily
 
-    if not get_current_settings().api.url:
+    api_url = get_current_settings().api.url
+    if not api_url:
         # Prefect's temporary (ephemeral) server has no scheduler: served runs would never start.
         err.print(
             "[red]error:[/red] scheduling needs a Prefect server. Start one with `prefect server start`, "
@@ -122,16 +126,60 @@ def serve(config: ConfigOption = None) -> None:
             highlight=False,
         )
         raise typer.Exit(2)
+    _require_prefect_server(api_url)
+    try:
+        # Built here, apart from the registration below, so a cron or zone that passed the config's
+        # checks but not Prefect's own (e.g. cronsim's "5L") is reported as the config's fault.
+        schedule = Cron(settings.schedule.cron, timezone=settings.schedule.timezone)
+    except ValueError as exc:
+        err.print(
+            f"[red]config error:[/red] Prefect refuses schedule.cron {settings.schedule.cron!r} / "
+            f"timezone {settings.schedule.timezone!r}: {_one_line(exc)}",
+            highlight=False,
+        )
+        raise typer.Exit(2) from None
 
     resolved = resolve_config_path(config)
     err.print(
-        f"tradewatch: serving 'daily' on cron '{settings.schedule.cron}' ({settings.schedule.timezone})"
+        f"tradewatch: serving 'daily' on cron '{settings.schedule.cron}' ({settings.schedule.timezone}) "
+        f"with {api_url}"
     )
-    daily.serve(
-        name="tradewatch-daily",
-        schedules=[Cron(settings.schedule.cron, timezone=settings.schedule.timezone)],
-        parameters={"config_path": str(resolved.resolve()) if resolved else None},
-    )
+    try:
+        daily.serve(
+            name="tradewatch-daily",
+            schedules=[schedule],
+            parameters={"config_path": str(resolved.resolve()) if resolved else None},
+            # One run at a time across every `serve` of this deployment: a run still loading when the
+            # next one is due would contend for the DuckDB writer lock. The late run waits its turn.
+            global_limit=ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.ENQUEUE),
+        )
+    except (httpx.HTTPError, PrefectException) as exc:
+        err.print(
+            f"[red]error:[/red] Prefect server {api_url} failed while serving 'daily': {_one_line(exc)}",
+            highlight=False,
+        )
+        raise typer.Exit(1) from None
+
+
+def _require_prefect_server(api_url: str) -> None:
+    """Ask the server's /health first, so an unreachable server is one line, not an httpx traceback."""
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        problem = client.api_healthcheck()
+    if problem is not None:
+        err.print(
+            f"[red]error:[/red] no Prefect server answers at {api_url} ({_one_line(problem)}). "
+            "Start one with `prefect server start`, or point PREFECT_API_URL at a running server's /api.",
+            highlight=False,
+        )
+        raise typer.Exit(1)
+
+
+def _one_line(exc: BaseException) -> str:
+    """An exception as a user reads it: its type if it says nothing, and only its first line."""
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
 
 
 @app.command()

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import os
 import tomllib
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from cronsim import CronSim, CronSimError
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
@@ -46,14 +49,35 @@ class WarehouseSettings(_Section):
 
 
 class ScheduleSettings(_Section):
+    """When `tradewatch serve` runs the flow. Both values are checked here, at load, so a typo stops
+    tradewatch with the file and key instead of a traceback from Prefect when `serve` registers them."""
+
     cron: str = "0 6 * * *"
     timezone: str = "UTC"
 
     @field_validator("cron")
     @classmethod
-    def _five_fields(cls, value: str) -> str:
+    def _valid_cron(cls, value: str) -> str:
+        # Five fields only: Prefect's parser also takes a sixth (seconds), which a daily job never needs.
         if len(value.split()) != 5:
             raise ValueError("cron needs five fields: minute hour day-of-month month day-of-week")
+        try:
+            # cronsim, not Prefect's vendored croniter: that import pulls in all of Prefect (~2 s) on
+            # every `tradewatch sql`. cronsim is also stricter (it refuses dates that never occur, such
+            # as February 30); the few forms only cronsim accepts are reported by `serve` in one line.
+            CronSim(value, datetime(2000, 1, 1))
+        except CronSimError as exc:
+            raise ValueError(f"not a valid cron expression: {exc}") from None
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        # Not found, a malformed key ("", "../x"), or a folder of zones ("Europe").
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            raise ValueError("unknown time zone: use an IANA name such as UTC or Europe/Paris") from None
         return value
 
 

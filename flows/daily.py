@@ -7,7 +7,9 @@ loads it, so a run that dies anywhere leaves the next one all it needs. One run 
 next batch is fetched; the writer holds the DuckDB file only for one short load at a time.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` in this module: `tradewatch serve` ships `daily` to its run
+# process by value (cloudpickle), with only the globals its code reads, so string annotations such as
+# "date | None" could no longer be resolved there and every deployed run failed parameter validation.
 
 import time
 import uuid

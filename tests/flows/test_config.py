@@ -51,6 +51,10 @@ def test_environment_overrides_the_file(tmp_path: Path, monkeypatch: pytest.Monk
         (GOOD + "\n[mystery]\nx = 1\n", r"mystery: Extra inputs are not permitted"),
         (GOOD + '\n[[sources]]\nname = "Trade Wire"\nfeed_url = "https://e.org/2"\n', "repeated: Trade Wire"),
         ('[schedule]\ncron = "daily"\n', r"schedule\.cron: .*five fields"),
+        ('[schedule]\ncron = "99 99 * * *"\n', r"schedule\.cron: .*not a valid cron.*'99 99 \* \* \*'"),
+        ('[schedule]\ncron = "0 6 30 2 *"\n', r"schedule\.cron: .*not a valid cron expression"),  # never due
+        ('[schedule]\ntimezone = "Mars/Olympus"\n', r"schedule\.timezone: .*unknown time.*'Mars/Olympus'"),
+        ('[schedule]\ntimezone = "Europe"\n', r"schedule\.timezone: .*unknown time zone"),  # a folder
         ("sample = [unclosed", "not valid TOML"),
     ],
 )
@@ -59,6 +63,20 @@ def test_a_bad_file_names_the_file_key_and_problem(tmp_path: Path, body: str, ex
     with pytest.raises(ConfigError, match=expected) as info:
         load_settings(path)
     assert str(path) in str(info.value)
+
+
+def test_a_schedule_with_ranges_names_and_a_zone_loads(tmp_path: Path) -> None:
+    body = '[schedule]\ncron = "*/30 6-18 * * MON-FRI"\ntimezone = "America/New_York"\n'
+    schedule = load_settings(_write(tmp_path, body)).schedule
+    assert (schedule.cron, schedule.timezone) == ("*/30 6-18 * * MON-FRI", "America/New_York")
+
+
+def test_a_bad_schedule_from_the_environment_names_the_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TRADEWATCH_SCHEDULE__TIMEZONE", "Mars/Olympus")
+    with pytest.raises(ConfigError, match=r"schedule\.timezone: .*unknown time zone"):
+        load_settings(_write(tmp_path, GOOD))
 
 
 def test_a_missing_file_says_so(tmp_path: Path) -> None:
