@@ -199,6 +199,10 @@ def status(
             "strftime(last_polled_at, '%m-%d %H:%M') as polled, failed_last_10, articles_ok, "
             "articles_failed from source_health"
         ),
+        "Frontier (announced, not stored yet)": (
+            "select count(*) as queued, count(*) filter (where attempts > 0) as retrying, "
+            "strftime(min(discovered_at), '%Y-%m-%d %H:%M') as oldest from frontier"
+        ),
     }
     try:
         with reader(settings.warehouse.path, lock_timeout_s=settings.warehouse.lock_timeout_s) as conn:
@@ -280,6 +284,8 @@ def reprocess(
 
     try:
         result = run_reprocess(settings, since=since.date() if since else None)
+    except WarehouseBusy as exc:
+        raise _fail(exc, EX_TEMPFAIL) from None
     except WarehouseError as exc:
         raise _fail(exc) from None
     c = result.counts

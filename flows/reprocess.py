@@ -25,6 +25,7 @@ from warehouse import store
 from warehouse.detections import ArticleDetection, DetectionCounts, replace_detections
 from warehouse.engine import reader, writer
 from warehouse.migrate import ensure_schema
+from warehouse.run_lock import run_lock
 from warehouse.schema import articles
 
 _CHUNK = 64  # articles per pool task: detection is ~ms per article, so ship them in chunks
@@ -45,6 +46,13 @@ def _detect_chunk(chunk: Sequence[tuple[str, date]]) -> list[Detection]:
 def reprocess(
     settings: Settings, *, since: date | None = None, progress: RunProgress | None = None
 ) -> ReprocessResult:
+    """Holds the run lock throughout: a run loading meanwhile would see its new detections replaced by
+    this older read's."""
+    with run_lock(settings.warehouse.path, timeout_s=settings.warehouse.run_wait_s):
+        return _reprocess(settings, since, progress)
+
+
+def _reprocess(settings: Settings, since: date | None, progress: RunProgress | None) -> ReprocessResult:
     path, lock_s = settings.warehouse.path, settings.warehouse.lock_timeout_s
     started, started_at = time.monotonic(), datetime.now(UTC)
     run_id = f"reprocess-{uuid.uuid4().hex[:12]}"

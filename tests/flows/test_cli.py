@@ -78,6 +78,7 @@ def test_status_shows_runs_and_sources(config: Path) -> None:
     result = runner.invoke(app, ["status", "-c", str(config)])
     assert result.exit_code == 0, result.output
     assert "Last runs" in result.output and "r1" in result.output and "Sources" in result.output
+    assert "Frontier" in result.output and "queued" in result.output
 
 
 def test_a_bad_config_is_one_clear_line_and_exit_2(tmp_path: Path) -> None:
