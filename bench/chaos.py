@@ -284,7 +284,7 @@ def compare(ref: dict[str, Any], got: dict[str, Any], delivered: Counter[str], k
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--kills", type=int, default=20)
-    parser.add_argument("--seed", type=int, default=int(os.environ.get("CHAOS_SEED", "0")) or None)
+    parser.add_argument("--seed", type=int, default=int(os.environ.get("CHAOS_SEED") or 0) or None)
     parser.add_argument("--articles", type=int, default=60, help="real pages beside the sample's 34")
     parser.add_argument("--feeds", type=int, default=3)
     args = parser.parse_args()

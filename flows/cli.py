@@ -79,10 +79,13 @@ def run(config: ConfigOption = None) -> None:
         with run_lock(settings.warehouse.path, timeout_s=settings.warehouse.run_wait_s):
             err.print(f"tradewatch: running the daily flow on {where} -> {settings.warehouse.path}")
             from flows.daily import daily
-            from flows.prefect_api import prefect_api
+            from flows.prefect_api import PrefectUnavailable, prefect_api
 
-            with prefect_api():
-                state = daily(config_path=str(resolved) if resolved else None, return_state=True)
+            try:
+                with prefect_api():
+                    state = daily(config_path=str(resolved) if resolved else None, return_state=True)
+            except PrefectUnavailable as exc:
+                raise _fail(exc) from None
     except WarehouseBusy as exc:
         raise _fail(exc, EX_TEMPFAIL) from None
     _finish_run(state)
@@ -115,6 +118,7 @@ def serve(config: ConfigOption = None) -> None:
     from prefect.settings import get_current_settings
 
     from flows.daily import daily
+    from flows.prefect_api import PrefectUnavailable, require_server
 
     api_url = get_current_settings().api.url
     if not api_url:
@@ -126,7 +130,10 @@ def serve(config: ConfigOption = None) -> None:
             highlight=False,
         )
         raise typer.Exit(2)
-    _require_prefect_server(api_url)
+    try:
+        require_server(api_url)
+    except PrefectUnavailable as exc:
+        raise _fail(exc) from None
     try:
         # Built here, apart from the registration below, so a cron or zone that passed the config's
         # checks but not Prefect's own (e.g. cronsim's "5L") is reported as the config's fault.
@@ -159,21 +166,6 @@ def serve(config: ConfigOption = None) -> None:
             highlight=False,
         )
         raise typer.Exit(1) from None
-
-
-def _require_prefect_server(api_url: str) -> None:
-    """Ask the server's /health first, so an unreachable server is one line, not an httpx traceback."""
-    from prefect.client.orchestration import get_client
-
-    with get_client(sync_client=True) as client:
-        problem = client.api_healthcheck()
-    if problem is not None:
-        err.print(
-            f"[red]error:[/red] no Prefect server answers at {api_url} ({_one_line(problem)}). "
-            "Start one with `prefect server start`, or point PREFECT_API_URL at a running server's /api.",
-            highlight=False,
-        )
-        raise typer.Exit(1)
 
 
 def _one_line(exc: BaseException) -> str:

@@ -8,6 +8,7 @@ Last-Modified and 304 answers to conditional GETs. Standard library only, so it 
 from __future__ import annotations
 
 import hashlib
+import sys
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -49,6 +50,11 @@ class _Server(ThreadingHTTPServer):
         # Kept by reference, not copied: see `serve`.
         self.pages = pages
         super().__init__(("127.0.0.1", port), _Handler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hangs up mid-answer (a run killed while fetching) is not a server error."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -29,6 +29,10 @@ _UVICORN = ("-m", "uvicorn", "--factory", "prefect.server.api.server:create_app"
             "--log-level", "error", "--lifespan", "on")  # fmt: skip
 
 
+class PrefectUnavailable(Exception):
+    """No Prefect API could be had for the run; the message says what to do."""
+
+
 class _ServerThatDiesWithUs(SubprocessASGIServer):
     def _run_uvicorn_command(self) -> subprocess.Popen[Any]:
         return subprocess.Popen(
@@ -51,14 +55,38 @@ class _ServerThatDiesWithUs(SubprocessASGIServer):
         )
 
 
+def require_server(api_url: str) -> None:
+    """Ask the server's /health first, so that an unreachable server is one line, not an httpx traceback."""
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        problem = client.api_healthcheck()
+    if problem is not None:
+        first = (str(problem).strip().splitlines() or [type(problem).__name__])[0]
+        raise PrefectUnavailable(
+            f"no Prefect server answers at {api_url} ({first}). Start one with `prefect server start`, "
+            "or point PREFECT_API_URL at a running server's /api."
+        )
+
+
 @contextmanager
 def prefect_api() -> Iterator[None]:
     """For the block, a Prefect API the flow can use. Call from the main thread: the parent-death signal
     follows the thread that started the child."""
-    if PREFECT_API_URL.value() or not PREFECT_SERVER_EPHEMERAL_ENABLED.value():
+    if api_url := PREFECT_API_URL.value():
+        require_server(api_url)
         yield
         return
+    if not PREFECT_SERVER_EPHEMERAL_ENABLED.value():
+        raise PrefectUnavailable("no Prefect API: set PREFECT_API_URL, or enable Prefect's temporary server")
     # Stopped at exit by the hook `start` registers, after Prefect's log and event workers have drained
     # into it (stopping it here first would leave them retrying against a closed port).
-    _ServerThatDiesWithUs().start()
+    try:
+        _ServerThatDiesWithUs().start()
+    except RuntimeError as exc:  # Prefect's "Timed out while attempting to connect to ephemeral ..."
+        raise PrefectUnavailable(
+            f"Prefect's temporary server did not start ({str(exc)[:300]}); raise "
+            "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, or run a server (`prefect server start`) "
+            "and set PREFECT_API_URL"
+        ) from None
     yield
