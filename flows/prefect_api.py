@@ -20,7 +20,13 @@ from typing import Any
 
 import prefect
 from prefect.server.api.server import SubprocessASGIServer
-from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_ENABLED, get_current_settings
+from prefect.settings import (
+    PREFECT_API_URL,
+    PREFECT_CLIENT_MAX_RETRIES,
+    PREFECT_SERVER_EPHEMERAL_ENABLED,
+    get_current_settings,
+    temporary_settings,
+)
 
 from flows.child_processes import kill_me_with_parent
 
@@ -59,7 +65,8 @@ def require_server(api_url: str) -> None:
     """Ask the server's /health first, so that an unreachable server is one line, not an httpx traceback."""
     from prefect.client.orchestration import get_client
 
-    with get_client(sync_client=True) as client:
+    # One try: the client's own retries (with backoff) would keep a user waiting on a closed port.
+    with temporary_settings({PREFECT_CLIENT_MAX_RETRIES: 0}), get_client(sync_client=True) as client:
         problem = client.api_healthcheck()
     if problem is not None:
         first = (str(problem).strip().splitlines() or [type(problem).__name__])[0]

@@ -131,7 +131,7 @@ def candidate_articles(
     return list(seen.values()), invalid
 
 
-@task(name="record-polls", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
+@task(name="record-polls", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1)
 def record_polls(
     run_id: str,
     sources: Sequence[SourceRecord],
@@ -211,7 +211,7 @@ def extract_articles(
     return records
 
 
-@task(name="load-articles", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
+@task(name="load-articles", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1)
 def load_articles(
     records: Sequence[ArticleRecord],
     run_id: str,
