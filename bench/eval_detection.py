@@ -1,14 +1,23 @@
-"""`make eval`: detection scored against the labelled development set, with pinned floors.
+"""`make eval`: detection scored against labelled passages, with pinned floors.
+
+Three sets, reported side by side:
+
+* `dev`: 98 passages written for the detector (tests/fixtures/detection/); the rules were tuned on them;
+* `tune`: real news rewritten in our words (tests/fixtures/real_news/tune/), for developing rules;
+* `test`: real news from other outlets (tests/fixtures/real_news/test/), never looked at while writing
+  rules. Its score is the published figure, and its floors are the ones that guard `make test`.
 
 Tariff figures match on rate, deadlines on their date range, events on type and parties (as a set);
 matching is one-to-one within a passage. Field accuracy is over matched tariff pairs. The run fails
 (exit 1) when a score drops below its floor in FLOORS, and tests/bench/test_eval_gate.py runs the same
-gate in `make test`, so CI catches a rule change that costs accuracy.
+gate in `make test`, so CI catches a rule change that costs accuracy. `-v` lists the misses and false
+alarms of `dev` and `tune` only: the test part is not for reading.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 from collections import Counter, defaultdict
@@ -23,10 +32,25 @@ from extractors.detect.models import as_json
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV_SET = ROOT / "tests" / "fixtures" / "detection"
+REAL_NEWS = ROOT / "tests" / "fixtures" / "real_news"
+SETS = {"dev": DEV_SET, "tune": REAL_NEWS / "tune", "test": REAL_NEWS / "test"}
+READABLE = ("dev", "tune")  # whose misses -v prints
 SEED = ROOT.parent / "shared" / "seed"
+KINDS = ("tariffs", "deadlines", "events")
 
 # Pinned a little under the scores measured when they were set; raise them as the rules improve.
-FLOORS = {"tariffs": 0.95, "deadlines": 0.93, "events": 0.88}
+FLOORS = {
+    "dev": {"tariffs": 0.95, "deadlines": 0.93, "events": 0.88},
+    # Measured 0.793 / 0.791 / 0.423 on 137 passages when the corpus was made (issue 9's starting point).
+    "test": {"tariffs": 0.77, "deadlines": 0.76, "events": 0.40},
+}
+
+
+def is_test_outlet(outlet: str) -> bool:
+    """The split of the real-news corpus, by outlet so that no outlet's style is on both sides: fixed by a
+    hash of the name (about two outlets in five), not chosen by anyone who has read the passages."""
+    return int(hashlib.sha256(outlet.strip().lower().encode()).hexdigest()[:8], 16) % 5 in (0, 1)
+
 
 TARIFF_FIELDS = ("previous_rate_pct", "imposing", "target", "effective_date", "action", "products")
 Item = dict[str, Any]
@@ -57,16 +81,16 @@ class Score:
 @dataclass
 class Report:
     passages: int = 0
-    scores: dict[str, Score] = field(default_factory=lambda: {k: Score() for k in FLOORS})
+    scores: dict[str, Score] = field(default_factory=lambda: {k: Score() for k in KINDS})
     fields: dict[str, Counter[bool]] = field(default_factory=lambda: {f: Counter() for f in TARIFF_FIELDS})
     by_genre: dict[str, dict[str, Score]] = field(
-        default_factory=lambda: defaultdict(lambda: {k: Score() for k in FLOORS})
+        default_factory=lambda: defaultdict(lambda: {k: Score() for k in KINDS})
     )
 
-    def below_floors(self) -> list[str]:
+    def below_floors(self, floors: dict[str, float]) -> list[str]:
         return [
             f"{kind} F1 {self.scores[kind].f1:.3f} < floor {floor:.3f}"
-            for kind, floor in FLOORS.items()
+            for kind, floor in floors.items()
             if self.scores[kind].f1 < floor
         ]
 
@@ -137,7 +161,7 @@ def evaluate(passages: Iterable[tuple[str, str, Item]]) -> Report:
     return report
 
 
-def dev_set(directory: Path = DEV_SET) -> list[tuple[str, str, Item]]:
+def passages(directory: Path = DEV_SET) -> list[tuple[str, str, Item]]:
     return [
         (path.stem, path.read_text(encoding="utf-8"), json.loads(path.with_suffix(".json").read_text()))
         for path in sorted(directory.glob("*.txt"))
@@ -163,34 +187,55 @@ def seed_check(seed: Path = SEED) -> list[str]:
     return problems
 
 
-def _print(report: Report, verbose: bool) -> None:
-    print(f"detection on {report.passages} labelled passages ({DEV_SET.relative_to(ROOT)})\n")
-    print(f"{'':12}{'precision':>10}{'recall':>8}{'F1':>7}{'floor':>7}{'tp':>5}{'fp':>5}{'fn':>5}")
-    for kind, s in report.scores.items():
-        print(
-            f"{kind:12}{s.precision:>10.3f}{s.recall:>8.3f}{s.f1:>7.3f}{FLOORS[kind]:>7.2f}{s.tp:>5}{s.fp:>5}{s.fn:>5}"
-        )
+def _print(reports: dict[str, Report], verbose: bool) -> None:
+    sizes = ", ".join(f"{name} {r.passages}" for name, r in reports.items())
+    print(f"detection on labelled passages ({sizes}); F1 (precision / recall), floor in brackets\n")
+    print(f"{'':12}" + "".join(f"{name:>26}" for name in reports))
+    for kind in KINDS:
+        cells = []
+        for name, r in reports.items():
+            s = r.scores[kind]
+            floor = FLOORS.get(name, {}).get(kind)
+            pinned = f" [{floor:.2f}]" if floor is not None else ""
+            cells.append(f"{s.f1:.3f} ({s.precision:.2f}/{s.recall:.2f}){pinned}")
+        print(f"{kind:12}" + "".join(f"{c:>26}" for c in cells))
     print("\ntariff field accuracy over matched figures")
-    for name, counts in report.fields.items():
-        total = counts[True] + counts[False]
-        print(f"  {name:18}{counts[True] / total if total else 0:>7.3f}  ({counts[True]}/{total})")
-    print("\nF1 by genre")
-    for genre, scores in sorted(report.by_genre.items()):
-        print(f"  {genre:14}" + "".join(f"{k} {s.f1:.2f}  " for k, s in scores.items()))
+    for field_name in TARIFF_FIELDS:
+        cells = []
+        for r in reports.values():
+            counts = r.fields[field_name]
+            total = counts[True] + counts[False]
+            cells.append(f"{counts[True] / total if total else 0:.3f} ({counts[True]}/{total})")
+        print(f"  {field_name:18}" + "".join(f"{c:>24}" for c in cells))
+    if "tune" in reports and "test" in reports:
+        gaps = {k: reports["tune"].scores[k].f1 - reports["test"].scores[k].f1 for k in KINDS}
+        flagged = [f"{k} {g:+.3f}" for k, g in gaps.items() if abs(g) > 0.05]
+        print("\ntune - test F1: " + ", ".join(f"{k} {g:+.3f}" for k, g in gaps.items()))
+        if flagged:
+            print("  a gap over 0.05 is a finding: " + ", ".join(flagged))
+    for name, r in reports.items():
+        print(f"\nF1 by genre ({name})")
+        for genre, scores in sorted(r.by_genre.items()):
+            print(f"  {genre:14}" + "".join(f"{k} {s.f1:.2f}  " for k, s in scores.items()))
     if verbose:
-        for kind, s in report.scores.items():
-            print(f"\n{kind}: missed ({len(s.misses)})\n  " + "\n  ".join(s.misses))
-            print(f"{kind}: false alarms ({len(s.false_alarms)})\n  " + "\n  ".join(s.false_alarms))
+        for name in READABLE:
+            for kind, s in reports[name].scores.items():
+                print(f"\n{name} {kind}: missed ({len(s.misses)})\n  " + "\n  ".join(s.misses))
+                print(
+                    f"{name} {kind}: false alarms ({len(s.false_alarms)})\n  " + "\n  ".join(s.false_alarms)
+                )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("-v", "--verbose", action="store_true", help="list every miss and false alarm")
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="list every miss and false alarm (dev, tune)"
+    )
     parser.add_argument("--json", type=Path, help="also write the scores as JSON to this file")
     args = parser.parse_args(argv)
-    report = evaluate(dev_set())
-    _print(report, args.verbose)
-    problems = report.below_floors()
+    reports = {name: evaluate(passages(folder)) for name, folder in SETS.items()}
+    _print(reports, args.verbose)
+    problems = [f"{name}: {p}" for name, floors in FLOORS.items() for p in reports[name].below_floors(floors)]
     if (SEED / "gold.json").exists():
         seed_problems = seed_check()
         print(
@@ -203,8 +248,11 @@ def main(argv: list[str] | None = None) -> int:
         args.json.write_text(
             json.dumps(
                 {
-                    k: {"precision": s.precision, "recall": s.recall, "f1": s.f1}
-                    for k, s in report.scores.items()
+                    name: {
+                        k: {"precision": s.precision, "recall": s.recall, "f1": s.f1}
+                        for k, s in r.scores.items()
+                    }
+                    for name, r in reports.items()
                 }
             )
         )

@@ -5,14 +5,17 @@ from __future__ import annotations
 import pytest
 
 from bench import eval_sameness as sameness
-from bench.eval_detection import FLOORS, SEED, dev_set, evaluate, seed_check
+from bench.eval_detection import FLOORS, SEED, SETS, evaluate, passages, seed_check
 
 
-def test_detection_scores_stay_above_their_floors() -> None:
-    report = evaluate(dev_set())
-    assert report.passages >= 60
-    assert set(FLOORS) == {"tariffs", "deadlines", "events"}
-    assert report.below_floors() == []
+@pytest.mark.parametrize("name", sorted(FLOORS))
+def test_detection_scores_stay_above_their_floors(name: str) -> None:
+    """`test` (real news never read while writing rules) is the published figure; `dev` keeps what the
+    rules were built on from sliding."""
+    report = evaluate(passages(SETS[name]))
+    assert report.passages >= 98
+    assert set(FLOORS[name]) == {"tariffs", "deadlines", "events"}
+    assert report.below_floors(FLOORS[name]) == []
 
 
 def test_the_seed_article_is_fully_understood() -> None:
