@@ -23,8 +23,13 @@ class FetchOutcome(StrEnum):
 
     @property
     def is_transient(self) -> bool:
-        """Worth another try on a later run (the server may come back)."""
+        """Worth another try on a later run (the server may come back), for some HTTP statuses at least:
+        see `FetchResult.is_transient`."""
         return self in (FetchOutcome.TIMEOUT, FetchOutcome.NETWORK_ERROR, FetchOutcome.HTTP_ERROR)
+
+
+# HTTP answers that say "not now" rather than "never": timeouts, throttling, and server errors (5xx).
+RETRYABLE_STATUSES = frozenset({408, 425, 429})
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +55,13 @@ class FetchResult:
     error: str | None = None
     elapsed_s: float = 0.0
     attempts: int = 1
+
+    @property
+    def is_transient(self) -> bool:
+        """Worth another try on a later run: a 404 or 410 will not come back, a 503 may."""
+        if self.outcome is FetchOutcome.HTTP_ERROR and self.status is not None:
+            return self.status >= 500 or self.status in RETRYABLE_STATUSES
+        return self.outcome.is_transient
 
 
 @dataclass(frozen=True, slots=True)

@@ -107,7 +107,7 @@ def settle(
     """In the load's transaction: drop the rows of articles now stored for good, and count a transient
     failure against its row (dropped too once it reaches `max_attempts`: the article row keeps the error)."""
     retry = [
-        r for r in records if r.article is None and r.fetch.outcome.is_transient
+        r for r in records if r.article is None and r.fetch.is_transient
         and r.pending.previous_attempts + 1 < max_attempts
     ]  # fmt: skip
     retried = {r.pending.article_id for r in retry}

@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy import Connection, func, insert, select
 from sqlalchemy.exc import DBAPIError
 
-from extractors.models import FetchOutcome
+from extractors.models import RETRYABLE_STATUSES, FetchOutcome
 from warehouse.engine import WarehouseError
 from warehouse.schema import SCHEMA_VERSION, metadata, schema_info
 
@@ -42,13 +42,16 @@ def _v5_frontier(conn: Connection) -> None:
     conn.exec_driver_sql("update runs set alerted_at = coalesce(finished_at, started_at)")
     conn.exec_driver_sql("update sources set etag = null, last_modified = null")
     transient = ", ".join(f"'{o.value}'" for o in FetchOutcome if o.is_transient)
+    retryable = ", ".join(str(status) for status in sorted(RETRYABLE_STATUSES))
     conn.exec_driver_sql(
         "insert into frontier (article_id, source_id, url, canonical_url, language, entry_title,"
         " entry_published_at, entry_author, discovered_at, attempts, last_attempt_at, last_error,"
         " next_attempt_at, run_id)"
         " select article_id, source_id, url, canonical_url, language, feed_title, published_at, author,"
         " fetched_at, attempts, fetched_at, error, fetched_at, run_id"
-        f" from articles where extraction_status in ({transient}) on conflict do nothing"
+        f" from articles where extraction_status in ({transient})"
+        f" and (http_status is null or http_status >= 500 or http_status in ({retryable}))"
+        " on conflict do nothing"
     )
 
 

@@ -21,6 +21,7 @@ from flows.local_server import Page, serve
 from flows.progress import RunProgress
 from flows.sample_news import render_sample, sample_sources
 from flows.summary import RunSummary
+from tests.extractors.fault_server import FaultServer
 from tests.lock_holder import holding, holding_run_lock
 from warehouse import store
 from warehouse.engine import reader, writer
@@ -293,3 +294,43 @@ def test_a_second_run_waits_then_exits_75_without_starting(tmp_path: Path) -> No
     assert result.exit_code == 75, result.output
     assert f"another tradewatch run (pid {other.pid} on " in result.output
     assert "Traceback" not in result.output
+
+
+# Article links to hostile servers, and what each must leave in the warehouse (issue 8): the run completes.
+FAULTS = {
+    "/silent": ("timeout", True),
+    "/drip": ("timeout", True),
+    "/status/500-then-ok": ("empty", False),  # retried within the fetch; the page has too few words
+    "/status/429-retry-after-seconds": ("empty", False),
+    "/status/404": ("http_error", False),  # not retried on later runs: it will not come back
+    "/status/410": ("http_error", False),
+    "/reset-mid-body": ("network_error", True),
+    "/short-body": ("network_error", True),
+    "/big/chunked": ("too_large", False),
+    "/bomb/burst": ("too_large", False),
+    "/redirect/loop": ("network_error", True),
+    "/pdf": ("not_html", False),
+    "/empty": ("empty", False),
+}
+
+
+def test_a_run_through_hostile_servers_completes_and_queues_what_may_come_back(
+    prefect_harness: None, tmp_path: Path
+) -> None:
+    with FaultServer(bomb_size=64 * 1024 * 1024) as faults:
+        links = [faults.url(path, host="127.0.0.1") for path in FAULTS]
+        with serve({"/feed.xml": Page(_rss(links), "application/rss+xml")}) as site:
+            config = _config(tmp_path, f'[[sources]]\nname = "Hostile"\nfeed_url = "{site}/feed.xml"\n')
+            config.write_text(
+                config.read_text().replace(
+                    "timeout_s = 3\n", "timeout_s = 1\ndeadline_s = 3\nmax_body_bytes = 1_000_000\n"
+                )
+            )
+            state = daily(config_path=str(config), return_state=True)
+    assert state.is_completed(), state.message
+    db = tmp_path / "tw.duckdb"
+    with reader(db) as conn:
+        stored = dict(conn.execute(text("select url, extraction_status from articles")).all())
+        queued = dict(conn.execute(text("select url, attempts from frontier")).all())
+    assert stored == {faults.url(p, host="127.0.0.1"): status for p, (status, _) in FAULTS.items()}
+    assert queued == {faults.url(p, host="127.0.0.1"): 1 for p, (_, again) in FAULTS.items() if again}
