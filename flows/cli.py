@@ -250,6 +250,10 @@ def detect(
             formats=["%Y-%m-%d"], help="Publication day, YYYY-MM-DD; anchors relative dates. Default: today."
         ),
     ] = None,
+    language: Annotated[
+        str | None,
+        typer.Option(help="The text's language (ISO 639-1, e.g. en). Default: told from the text."),
+    ] = None,
 ) -> None:
     """Detect tariffs, deadlines and trade events in a text and print them as one JSON object."""
     from extractors.detect.detector import detect as run_detection
@@ -260,7 +264,11 @@ def detect(
     except (OSError, UnicodeDecodeError) as exc:
         raise _fail(ValueError(f"cannot read {source}: {exc}")) from None
     day = published.date() if published else datetime.now(UTC).date()
-    sys.stdout.write(json.dumps(as_json(run_detection(text, day)), ensure_ascii=False, indent=2) + "\n")
+    detection = run_detection(text, day, language)
+    if detection.language is None:
+        which = f"language {language!r}" if language else "the language of this text"
+        err.print(f"note: no detection rules for {which} (tradewatch reads English); nothing was looked for")
+    sys.stdout.write(json.dumps(as_json(detection), ensure_ascii=False, indent=2) + "\n")
 
 
 @app.command()

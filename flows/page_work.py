@@ -44,6 +44,6 @@ def process_page(
     )
     detection = None
     if article.status is ExtractionStatus.OK and article.text:
-        detection = detect(article.text, publication_day(article, fetched_on))
+        detection = detect(article.text, publication_day(article, fetched_on), article.language)
     # Level 6 is gzip's default: within a few percent of level 9's size at a third of its time.
     return ProcessedPage(article, detection, gzip.compress(body, compresslevel=6))

@@ -39,8 +39,8 @@ class ReprocessResult:
     duration_s: float
 
 
-def _detect_chunk(chunk: Sequence[tuple[str, date]]) -> list[Detection]:
-    return [detect(text, published) for text, published in chunk]
+def _detect_chunk(chunk: Sequence[tuple[str, date, str | None]]) -> list[Detection]:
+    return [detect(text, published, language) for text, published, language in chunk]
 
 
 def reprocess(
@@ -56,15 +56,16 @@ def _reprocess(settings: Settings, since: date | None, progress: RunProgress | N
     path, lock_s = settings.warehouse.path, settings.warehouse.lock_timeout_s
     started, started_at = time.monotonic(), datetime.now(UTC)
     run_id = f"reprocess-{uuid.uuid4().hex[:12]}"
-    query = select(
-        articles.c.article_id, articles.c.text, articles.c.published_at, articles.c.fetched_at
-    ).where(articles.c.extraction_status == "ok")
+    a = articles.c
+    query = select(a.article_id, a.text, a.published_at, a.fetched_at, a.language).where(
+        a.extraction_status == "ok"
+    )
     if since is not None:
         query = query.where(articles.c.published_at >= datetime.combine(since, datetime.min.time(), UTC))
     with reader(path, lock_timeout_s=lock_s) as conn:
         rows = conn.execute(query.order_by(articles.c.article_id)).all()
 
-    items = [(r.text, (r.published_at or r.fetched_at).date()) for r in rows]
+    items = [(r.text, (r.published_at or r.fetched_at).date(), r.language) for r in rows]
     chunks = [items[i : i + _CHUNK] for i in range(0, len(items), _CHUNK)]
     found: list[Detection] = []
     with progress or RunProgress() as bars, bars.stage("detect", len(items)) as advance:
@@ -76,19 +77,23 @@ def _reprocess(settings: Settings, since: date | None, progress: RunProgress | N
 
     results = [
         ArticleDetection(row.article_id, published, detection)
-        for row, (_, published), detection in zip(rows, items, found, strict=True)
+        for row, (_, published, _), detection in zip(rows, items, found, strict=True)
     ]
     with writer(path, lock_timeout_s=lock_s) as conn:
         ensure_schema(conn, started_at)
         store.start_run(conn, run_id, started_at=started_at, flow_run_id=None, config_path=None)
         counts = replace_detections(conn, run_id, results)
+        store.set_detection_status(conn, {r.article_id: store.detection_status(r.detection) for r in results})
         duration = time.monotonic() - started
+        finished = datetime.now(UTC)
         store.finish_run(
             conn,
             run_id,
-            finished_at=datetime.now(UTC),
+            finished_at=finished,
             status="completed",
             counts=store.RunCounts(),
             duration_s=duration,
+            # Re-detection is not news: the next alert step must not take its rows for a run's reports.
+            alerted_at=finished,
         )
     return ReprocessResult(run_id, len(results), counts, duration)

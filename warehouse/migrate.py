@@ -38,6 +38,9 @@ def _v5_frontier(conn: Connection) -> None:
     is stored already is skipped), and the transient failures v4 would have retried become queued rows."""
     for column, kind in (("pid", "integer"), ("hostname", "text"), ("alerted_at", "timestamptz")):
         conn.exec_driver_sql(f"alter table runs add column if not exists {column} {kind}")
+    # Detection before version 5 read every text as English.
+    conn.exec_driver_sql("alter table articles add column if not exists detection_status text")
+    conn.exec_driver_sql("update articles set detection_status = 'detected' where text is not null")
     # Runs before version 5 had their deadlines read by the alert step that followed them.
     conn.exec_driver_sql("update runs set alerted_at = coalesce(finished_at, started_at)")
     conn.exec_driver_sql("update sources set etag = null, last_modified = null")

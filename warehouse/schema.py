@@ -151,6 +151,9 @@ articles = Table(
     Column("http_status", Integer),
     Column("error", Text),
     Column("attempts", Integer, nullable=False),
+    # detected (read by the rules of `language`) | unsupported_language (no rules for it: not read);
+    # NULL where there is no text to read. Since schema version 5.
+    Column("detection_status", Text),
     Column("run_id", Text, nullable=False),
 )
 

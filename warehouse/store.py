@@ -10,12 +10,14 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import pyarrow as pa
 from sqlalchemy import Connection, select, update
 
+from extractors.detect.models import Detection
 from extractors.models import ExtractionStatus, Validators
 from warehouse import frontier
 from warehouse.detections import ArticleDetection, replace_detections
-from warehouse.load import UpsertResult, replace_lone_surrogates, upsert
+from warehouse.load import UpsertResult, replace_lone_surrogates, staged, upsert
 from warehouse.records import ArticleRecord, FeedPoll, PendingArticle, SourceRecord
 from warehouse.schema import articles, feed_fetches, raw_pages, runs, sources
 
@@ -76,8 +78,10 @@ def finish_run(
     counts: RunCounts,
     duration_s: float,
     error: str | None = None,
+    alerted_at: datetime | None = None,
 ) -> None:
     values: dict[str, Any] = {
+        "alerted_at": alerted_at,
         "finished_at": finished_at,
         "status": status,
         "duration_s": duration_s,
@@ -209,6 +213,29 @@ def save_articles(
     return result
 
 
+def detection_status(detection: Detection | None) -> str | None:
+    if detection is None:
+        return None
+    return "detected" if detection.language else "unsupported_language"
+
+
+def set_detection_status(conn: Connection, statuses: Mapping[str, str | None]) -> None:
+    """After detection ran again (`tradewatch reprocess`): each article's `detection_status`."""
+    if not statuses:
+        return
+    data = pa.table(
+        {
+            "article_id": pa.array(list(statuses), pa.large_string()),
+            "detection_status": pa.array(list(statuses.values()), pa.large_string()),
+        }
+    )
+    with staged(conn, data) as batch:
+        conn.exec_driver_sql(
+            f"update articles set detection_status = b.detection_status from {batch} b "
+            "where articles.article_id = b.article_id"
+        )
+
+
 def _published_on(record: ArticleRecord) -> date:
     published = (record.article.published_at if record.article else None) or record.pending.entry.published_at
     return (published or record.fetched_at).date()
@@ -238,5 +265,6 @@ def _article_row(run_id: str, record: ArticleRecord) -> Mapping[str, Any]:
         "http_status": fetch.status,
         "error": (article.error if article else None) or fetch.error,
         "attempts": pending.previous_attempts + 1,  # runs that tried it, not HTTP retries
+        "detection_status": detection_status(record.detection),
         "run_id": run_id,
     }

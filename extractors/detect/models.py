@@ -95,6 +95,9 @@ class Detection:
     tariffs: tuple[TariffFigure, ...]
     deadlines: tuple[Deadline, ...]
     events: tuple[TradeEvent, ...]
+    # The language whose rules read the text; None when detection has no rules for it, and then nothing
+    # was looked for (an empty result means "not read", not "nothing there").
+    language: str | None = "en"
 
 
 def _number(value: float | None) -> float | int | None:

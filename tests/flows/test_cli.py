@@ -168,3 +168,12 @@ def test_sql_without_rows_to_show_ends_cleanly(config: Path, query: str) -> None
     assert result.exit_code == (0 if query.startswith("set") else 2), result.output
     assert "Traceback" not in result.output
     assert result.exit_code == 0 or "the query is empty" in result.output
+
+
+def test_detect_says_when_it_has_no_rules_for_the_language() -> None:
+    text = "Die EU erhebt ab dem 1. Juli Zölle von 25 Prozent auf Stahl aus China."
+    result = runner.invoke(app, ["detect", "-", "--published", "2025-06-01", "--language", "de"], input=text)
+    assert result.exit_code == 0, result.output
+    assert "no detection rules for language 'de'" in result.output
+    payload = result.output[result.output.index("{") :]
+    assert json.loads(payload) == {"tariffs": [], "deadlines": [], "events": []}

@@ -180,6 +180,11 @@ def test_a_version_4_warehouse_is_upgraded_in_place(tmp_path: Path) -> None:
         statuses = dict(conn.execute(text("select run_id, status from runs")).all())
         assert statuses["killed-v4-run"] == "abandoned"
         assert conn.execute(text("select count(*) from runs where alerted_at is null")).scalar_one() == 0
+        # v4 read every text as English.
+        statuses = conn.execute(
+            text("select count(*) filter (where detection_status = 'detected'), count(text) from articles")
+        ).one()
+        assert statuses[0] == statuses[1] > 0
     # And the upgraded file takes a run's writes: the alert views and the new columns are in place.
     with writer(path) as conn:
         store.start_run(conn, "v5-run", started_at=NOW, flow_run_id=None, config_path=None)
