@@ -15,6 +15,19 @@ STRONG_NOUN = re.compile(
     r"|(?:import|export|border) tax(?:es)?|security deposits?|countermeasures?)\b(?!-free)",
     re.IGNORECASE,
 )
+# Domestic charges called tariffs, duties or levies that are no border measure: a utility's or a phone
+# plan's tariff, stamp or fuel duty, a sugar or bag levy. Their nouns do not make a percentage a tariff.
+NOT_BORDER_MEASURE = re.compile(
+    r"\b(?:(?:electricity|power|energy|gas|water|mobile|data|broadband|telecom|phone|postpaid|prepaid|retail"
+    r"|feed-in|standard variable|fixed|variable|network|transmission|grid|taxi|bus|rail|toll)\s+tariffs?"
+    r"|tariff (?:plans?|orders?|petitions?|revisions?|hikes? for (?:consumers|households|customers))"
+    r"|(?:stamp|fuel|excise|inheritance|estate|land|death|air passenger|council)\s+(?:duty|duties|tax)"
+    r"(?:\s+(?:land\s+tax|surcharges?))?"
+    r"|(?:sugar|soft drinks?|plastic bag|carrier bag|tourism|tourist|bank|windfall|digital services)\s+"
+    r"(?:levy|levies|tax(?:es)?)|regulatory surcharges?|fuel surcharges?)\b",
+    re.IGNORECASE,
+)
+
 # Nouns that name a tariff only in a sentence that is already about tariffs ("the rate on cabinets").
 WEAK_NOUN = re.compile(r"\b(?:rates?|penalty|penalties|levels?)\b", re.IGNORECASE)
 # Qualifiers that make "rate" a monetary, labour or statistical rate.

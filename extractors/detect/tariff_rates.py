@@ -20,6 +20,7 @@ from extractors.detect.tariff_lexicon import (
     CHANGE_AMOUNT,
     HEDGES,
     MONETARY,
+    NOT_BORDER_MEASURE,
     NUMBER_WORDS,
     RATE_QUALIFIER,
     STRONG_NOUN,
@@ -39,9 +40,10 @@ class RateMention:
 
 
 _WORDS = "|".join(sorted((w for w in NUMBER_WORDS if w != "zero"), key=len, reverse=True))
-_SUFFIX = r"(?:\s?%|[\s-]?per[\s-]?cent\b|[\s-]?percent\b)"
+_SUFFIX = r"(?:\s?%|[\s-]?per[\s-]?cent\b|[\s-]?percent\b|\s?pc\b)"
 _PCT = re.compile(
-    rf"(?<![\w.,])(?:(?P<minus>minus |-)?(?P<num>\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+    rf"(?<![\w.,])(?:(?P<minus>minus |-)?"
+    rf"(?P<num>\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d{{1,3}},\d{{1,2}}(?!\d)|\d+(?:\.\d+)?)"
     rf"|(?P<word>{_WORDS}))(?P<suffix>{_SUFFIX})",
     re.IGNORECASE,
 )
@@ -117,12 +119,18 @@ _FACE = re.compile(rf"\b(?:faces?|facing|pays?|paying|assigned|gets?)\s+(?:{HEDG
 
 
 def has_strong_noun(text: str) -> bool:
-    return STRONG_NOUN.search(text) is not None
+    return STRONG_NOUN.search(_masked(text)) is not None
+
+
+def _masked(sentence: str) -> str:
+    """`sentence` with its domestic charges (`NOT_BORDER_MEASURE`) blanked out, positions kept."""
+    return NOT_BORDER_MEASURE.sub(lambda m: " " * len(m.group()), sentence)
 
 
 def find_rates(sentence: str, context: bool) -> list[RateMention]:
     """Tariff rates in `sentence`, in order. `context`: the neighbouring sentences talk about tariffs, so
     "rate", "penalty" and bare lists ("Japan 24%") count as tariff language here too."""
+    sentence = _masked(sentence)
     context = context or has_strong_noun(sentence) or _FREE_ENTRY.search(sentence) is not None
     if not context:
         return []
@@ -136,15 +144,21 @@ def find_rates(sentence: str, context: bool) -> list[RateMention]:
     return linked
 
 
+def _number(text: str) -> float:
+    """ "1,250" is a thousand and more; "27,5" (a comma and one or two digits) is a decimal comma."""
+    head, comma, tail = text.rpartition(",")
+    if comma and len(tail) <= 2:
+        return float(f"{head}.{tail}")
+    return float(text.replace(",", ""))
+
+
 def _candidates(sentence: str) -> list[RateMention]:
     found: list[RateMention] = []
     for m in _PCT.finditer(sentence):
         if m.group("minus"):
             continue
-        if m.group("num"):
-            value = float(m.group("num").replace(",", ""))
-        else:
-            value = float(NUMBER_WORDS[m.group("word").lower()])
+        number = m.group("num")
+        value = _number(number) if number else float(NUMBER_WORDS[m.group("word").lower()])
         head = _RANGE_HEAD.search(sentence, 0, m.start())
         group = (1 if head.group(1) else 2) if head else 0
         if head and not any(f.start <= head.start(group) < f.end for f in found):

@@ -192,3 +192,21 @@ def test_dev_set_floor() -> None:
                 true_pos += 1
     precision, recall = true_pos / predicted, true_pos / expected
     assert 2 * precision * recall / (precision + recall) >= 0.9
+
+
+@pytest.mark.parametrize(
+    ("text", "rates"),
+    [
+        # Non-US spellings: "pc", a decimal comma, a spaced sign.
+        ("Pakistan's exports now face a 19pc tariff in the US, down from 29pc.", [19]),
+        ("The EU applies a 27,5 % duty on those cars.", [27.5]),
+        ("Brussels will charge a 25 % levy on the steel.", [25]),
+        ("A duty of 1,250% was set on the garlic.", [1250]),
+        # Domestic charges are no border measure.
+        ("Electricity tariffs will rise 8% from April 1, the regulator said.", []),
+        ("Mobile tariffs go up 12% as Jio and Airtel revise their tariff plans.", []),
+        ("The sugar levy raised 5% more than expected.", []),
+    ],
+)
+def test_rate_spellings_and_charges_that_are_not_tariffs(text: str, rates: list[float]) -> None:
+    assert [t.rate_pct for t in tariffs(text)] == rates
