@@ -16,6 +16,7 @@ from datetime import date
 
 from extractors.detect.dates import find_dates, is_duration
 from extractors.detect.models import DateMention, Deadline, Sentence
+from extractors.detect.tariff_lexicon import without_domestic_charges
 
 _TRADE = re.compile(
     r"\b(?:tariffs?|(?<!\bhis )(?<!\bher )(?<!\bon )dut(?:y|ies)|levy|levies|surtax(?:es)?|trade|"
@@ -126,11 +127,14 @@ def find_deadlines(sentences: Sequence[Sentence], published: date) -> list[Deadl
     seen: set[tuple[date, date]] = set()
     # In a trade story a sentence may lean on the story for its trade context; in other news it may lean
     # only on its neighbours (the same share as for events, extractors/detect/events.py).
-    trade_story = sum(bool(_TRADE.search(s.text)) for s in sentences) >= _TRADE_SHARE * len(sentences)
+    # A power tariff or a sugar levy is no trade context (`tariff_lexicon.NOT_BORDER_MEASURE`).
+    texts = [without_domestic_charges(s.text) for s in sentences]
+    trade_story = sum(bool(_TRADE.search(t)) for t in texts) >= _TRADE_SHARE * len(sentences)
     for index, sentence in enumerate(sentences):
         text = sentence.text
-        near_trade = trade_story or _about_trade(sentences, index)
-        if not (_TRADE.search(text) or ((_GENERIC.search(text) or _STRONG.search(text)) and near_trade)):
+        near_trade = trade_story or _about_trade(texts, index)
+        cued = texts[index]
+        if not (_TRADE.search(cued) or ((_GENERIC.search(cued) or _STRONG.search(cued)) and near_trade)):
             continue
         mentions = find_dates(text, published)
         for index_in_sentence, mention in enumerate(mentions):
@@ -143,10 +147,9 @@ def find_deadlines(sentences: Sequence[Sentence], published: date) -> list[Deadl
     return found
 
 
-def _about_trade(sentences: Sequence[Sentence], index: int) -> bool:
+def _about_trade(texts: Sequence[str], index: int) -> bool:
     """A trade cue in the sentence or the one before or after it (its paragraph, near enough)."""
-    window = sentences[max(0, index - 1) : index + 2]
-    return any(_TRADE.search(s.text) for s in window)
+    return any(_TRADE.search(t) for t in texts[max(0, index - 1) : index + 2])
 
 
 def _is_deadline(text: str, mention: DateMention, since: int, published: date) -> bool:

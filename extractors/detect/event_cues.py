@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from extractors.detect.models import EventType
+from extractors.detect.tariff_lexicon import without_domestic_charges
 
 _I = re.IGNORECASE
 
@@ -246,13 +247,14 @@ _REACTION = re.compile(
 
 
 def is_trade(text: str) -> bool:
-    """Whether the sentence speaks of trade at all ("talks stalled" on a trade deal, not a bank's meeting)."""
-    return bool(_TRADE_WORD.search(text))
+    """Whether the sentence speaks of trade at all ("talks stalled" on a trade deal, not a bank's meeting;
+    a power tariff is no trade)."""
+    return bool(_TRADE_WORD.search(without_domestic_charges(text)))
 
 
 def is_trade_topic(text: str) -> bool:
     """Whether the sentence uses the vocabulary of trade policy (tariffs, trade, imports, the WTO ...)."""
-    return bool(_TRADE_TOPIC.search(text))
+    return bool(_TRADE_TOPIC.search(without_domestic_charges(text)))
 
 
 def dateline_end(text: str) -> int:

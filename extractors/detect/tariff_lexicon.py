@@ -28,6 +28,13 @@ NOT_BORDER_MEASURE = re.compile(
     re.IGNORECASE,
 )
 
+
+
+def without_domestic_charges(text: str) -> str:
+    """`text` with its domestic charges (`NOT_BORDER_MEASURE`) blanked out, every position kept."""
+    return NOT_BORDER_MEASURE.sub(lambda m: " " * len(m.group()), text)
+
+
 # Nouns that name a tariff only in a sentence that is already about tariffs ("the rate on cabinets").
 WEAK_NOUN = re.compile(r"\b(?:rates?|penalty|penalties|levels?)\b", re.IGNORECASE)
 # Qualifiers that make "rate" a monetary, labour or statistical rate.

@@ -20,11 +20,11 @@ from extractors.detect.tariff_lexicon import (
     CHANGE_AMOUNT,
     HEDGES,
     MONETARY,
-    NOT_BORDER_MEASURE,
     NUMBER_WORDS,
     RATE_QUALIFIER,
     STRONG_NOUN,
     WEAK_NOUN,
+    without_domestic_charges,
 )
 
 
@@ -85,6 +85,8 @@ _WISHED = re.compile(
     r"|insist\w*|condition\w*|have to|has to|had to)\b",
     re.IGNORECASE,
 )
+# A table row ("Product | Existing | Proposed") or a list item ("- ", "\u2022 ", "1. ", "(a) ").
+_ROW = re.compile(r"^\s*(?:[-\u2022*\u2013\u25aa]\s|\d{1,2}[.)]\s|\([a-z0-9]{1,3}\)\s)|^[^|]*\|")
 _QUOTA = re.compile(r"\bquotas?\b", re.IGNORECASE)
 _SPECULATION = re.compile(r"\b(?:chance|odds|probability|likelihood|whether|bets?)\b", re.IGNORECASE)
 _NOUN_USE = re.compile(r"\b(?:a|an|the|its|their|biggest|largest|sharp|steep|sharpest)\s+$")
@@ -119,18 +121,13 @@ _FACE = re.compile(rf"\b(?:faces?|facing|pays?|paying|assigned|gets?)\s+(?:{HEDG
 
 
 def has_strong_noun(text: str) -> bool:
-    return STRONG_NOUN.search(_masked(text)) is not None
-
-
-def _masked(sentence: str) -> str:
-    """`sentence` with its domestic charges (`NOT_BORDER_MEASURE`) blanked out, positions kept."""
-    return NOT_BORDER_MEASURE.sub(lambda m: " " * len(m.group()), sentence)
+    return STRONG_NOUN.search(without_domestic_charges(text)) is not None
 
 
 def find_rates(sentence: str, context: bool) -> list[RateMention]:
     """Tariff rates in `sentence`, in order. `context`: the neighbouring sentences talk about tariffs, so
     "rate", "penalty" and bare lists ("Japan 24%") count as tariff language here too."""
-    sentence = _masked(sentence)
+    sentence = without_domestic_charges(sentence)
     context = context or has_strong_noun(sentence) or _FREE_ENTRY.search(sentence) is not None
     if not context:
         return []
@@ -226,6 +223,17 @@ def _is_linked(sentence: str, mention: RateMention, linked: list[RateMention], c
     spans = _noun_spans(clause, context)
     if spans and _clean_gap(clause[spans[-1][1] :], 16):
         return True
+    # A rate in brackets after a name, the clause naming the tariff: "rates for the Philippines (20
+    # percent), Brunei (25 percent)".
+    if spans and before.rstrip().endswith("("):
+        return True
+    # A table row or list item in a passage about tariffs: "USA | Dow Chemical | 76.0%",
+    # "- Year 3 (2022); 25 percent;".
+    if context and _ROW.match(sentence) and not MONETARY.search(sentence):
+        # A row's other cells are names ("Dow Chemical"), not the words that make a number a share.
+        cell = sentence if "|" not in sentence else sentence[sentence.rfind("|", 0, mention.start) + 1 :]
+        if not BLOCKERS.search(cell):
+            return True
     # A list that continues a linked rate, or "faces 20%" in a passage about tariffs.
     if linked and linked[-1].end <= mention.start:
         gap = sentence[linked[-1].end : mention.start]

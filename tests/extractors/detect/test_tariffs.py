@@ -210,3 +210,16 @@ def test_dev_set_floor() -> None:
 )
 def test_rate_spellings_and_charges_that_are_not_tariffs(text: str, rates: list[float]) -> None:
     assert [t.rate_pct for t in tariffs(text)] == rates
+
+
+def test_rates_in_brackets_rows_and_bullets_are_read() -> None:
+    letters = "In separate letters, Trump set duty rates for the Philippines (20 percent) and Brunei (25 percent)."
+    assert [(rate, who) for rate, _, who, _ in summary(letters)] == [(20, "USA"), (25, "USA")]
+    table = (
+        "China will collect anti-dumping duties on ethanolamines from these companies:\n"
+        "Country | Company | Rate\nUSA | The Dow Chemical Company | 76.0%\nUSA | All Others | 97.1%\n"
+        "Saudi Arabia | All Others | 27.9%"
+    )
+    assert [t.rate_pct for t in tariffs(table)] == [76.0, 97.1, 27.9]
+    bullets = "Japan will cut its beef tariff in steps:\n• Year 1; 26.6 percent;\n• Year 2; 25.8 percent;"
+    assert [t.rate_pct for t in tariffs(bullets)] == [26.6, 25.8]
