@@ -1,6 +1,6 @@
 """Which language's rules read a text: the article's own language when detection has rules for it, and for
 text that does not say, the language it is recognisably written in. Rules per language are data
-(`data/languages.toml`); a language without them is reported, never read as English."""
+(`rules/languages.toml`); a language without them is reported, never read as English."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ def _load(path: Path) -> dict[str, LanguageRules]:
     }
 
 
-RULES = _load(Path(__file__).with_name("data") / "languages.toml")
+RULES = _load(Path(__file__).with_name("rules") / "languages.toml")
 
 
 def reading_language(declared: str | None, text: str) -> str | None:

@@ -29,7 +29,6 @@ NOT_BORDER_MEASURE = re.compile(
 )
 
 
-
 def without_domestic_charges(text: str) -> str:
     """`text` with its domestic charges (`NOT_BORDER_MEASURE`) blanked out, every position kept."""
     return NOT_BORDER_MEASURE.sub(lambda m: " " * len(m.group()), text)

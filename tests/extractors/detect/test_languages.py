@@ -45,7 +45,7 @@ def test_a_declared_language_is_trusted() -> None:
 
 
 def test_every_labelled_passage_is_recognised_as_english() -> None:
-    """The threshold in data/languages.toml holds for every real and written passage, negatives too."""
+    """The threshold in rules/languages.toml holds for every real and written passage, negatives too."""
     paths = sorted(FIXTURES.glob("detection/*.txt")) + sorted(FIXTURES.glob("real_news/*/*.txt"))
     assert len(paths) > 400
     unread = [p.name for p in paths if reading_language(None, p.read_text(encoding="utf-8")) != "en"]

@@ -213,7 +213,7 @@ def test_rate_spellings_and_charges_that_are_not_tariffs(text: str, rates: list[
 
 
 def test_rates_in_brackets_rows_and_bullets_are_read() -> None:
-    letters = "In separate letters, Trump set duty rates for the Philippines (20 percent) and Brunei (25 percent)."
+    letters = "In letters, Trump set duty rates for the Philippines (20 percent) and Brunei (25 percent)."
     assert [(rate, who) for rate, _, who, _ in summary(letters)] == [(20, "USA"), (25, "USA")]
     table = (
         "China will collect anti-dumping duties on ethanolamines from these companies:\n"
