@@ -120,6 +120,11 @@ _CHANGE_PAIR = re.compile(rf"^[\d.]+{_SUFFIX}\s+to\s+[\d.]+{_SUFFIX}", re.IGNORE
 _FACE = re.compile(rf"\b(?:faces?|facing|pays?|paying|assigned|gets?)\s+(?:{HEDGES}\s+)*$", re.IGNORECASE)
 
 
+def is_row(text: str) -> bool:
+    """A table row or a list item."""
+    return _ROW.match(text) is not None
+
+
 def has_strong_noun(text: str) -> bool:
     return STRONG_NOUN.search(without_domestic_charges(text)) is not None
 

@@ -28,7 +28,7 @@ from extractors.detect.tariff_parties import (
     other_parties,
     sufferers,
 )
-from extractors.detect.tariff_rates import RateMention, clause_bounds, find_rates, has_strong_noun
+from extractors.detect.tariff_rates import RateMention, clause_bounds, find_rates, has_strong_noun, is_row
 
 # Scopes of a country-level tariff, not products of a global one.
 _COUNTRY_SCOPES = {"all goods", "usmca-compliant goods", "non-usmca goods"}
@@ -109,8 +109,13 @@ def find_tariffs(sentences: Sequence[Sentence], published: date) -> list[TariffF
     topic = _topic_target(texts, strong)
     passage_actors = Counter(a.iso3 for text in texts for a in actors_in(text))
     drafts: list[_Draft] = []
+    context = False
     for i, text in enumerate(texts):
-        rates = find_rates(text, any(strong[max(0, i - 2) : i + 1]))
+        # The rows of a table and the items of a list keep the context of the lines that introduced them,
+        # however long the list runs.
+        continued = context and is_row(text) and i > 0 and is_row(texts[i - 1])
+        context = any(strong[max(0, i - 2) : i + 1]) or continued
+        rates = find_rates(text, context)
         live = [r for r in rates if not r.is_previous]
         dates = [d for d in find_dates(text, published) if d.date_start == d.date_end]
         for k, rate in enumerate(live):
