@@ -149,6 +149,11 @@ def _figures(
     stretch = text[lo:hi]
     products = _products(stretch)
     targets: list[str | None] = list(explicit_targets(text, lo, hi, rate.start))
+    if not targets and "|" in text:
+        # A table row: the country is its own cell ("Malaysia | Petronas | 18.3%").
+        cells = text[: rate.start].split("|")[:-1]
+        country = next((a.iso3 for cell in cells for a in actors_in(cell)), None)
+        targets = [country] if country else []
     if not targets and is_global(text[clause[0] : clause[1]]):
         targets = [None]
     if not targets:
