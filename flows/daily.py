@@ -107,8 +107,8 @@ def run_pipeline(
             polls = tasks.poll_feeds(sources, validators, settings.http, bars)
             candidates, invalid = tasks.candidate_articles(sources, polls)
             with bars.stage("load", len(polls)):
-                records = tasks.source_records(sources, polls, validators)
-                polls = tasks.record_polls(run_id, records, polls, candidates, path, lock_s)
+                states = tasks.source_records(sources, polls, validators)
+                polls = tasks.record_polls(run_id, states, polls, candidates, path, lock_s)
             pending = tasks.due_articles(path, lock_s, settings.pipeline.max_article_attempts)
             log.info(
                 "%d feeds polled, %d entries, %d new; %d articles to fetch",
