@@ -12,7 +12,8 @@ import re
 # Nouns that make a nearby percentage a border-measure rate on their own.
 STRONG_NOUN = re.compile(
     r"\b(?:counter-?tariffs?|tariffs?|duty|duties|levy|levies|surcharges?|surtax(?:es)?"
-    r"|(?:import|export|border) tax(?:es)?|security deposits?|countermeasures?)\b(?!-free)",
+    r"|(?:import|export|border) tax(?:es)?|security deposits?|countermeasures?"
+    r"|(?:dumping|subsidy|subsidi[sz]ation) margins?)\b(?!-free)",
     re.IGNORECASE,
 )
 # Domestic charges called tariffs, duties or levies that are no border measure: a utility's or a phone
@@ -49,7 +50,8 @@ RATE_QUALIFIER = re.compile(
 BLOCKERS = re.compile(
     r"\b(?:shares?|accounts?|accounted|accounting|account|make up|makes up|made up|chance|odds|probability"
     r"|polls?|inflation|growth|GDP|econom(?:y|ies)|profits?|revenues?|sales|stocks?|index|indices|futures"
-    r"|yields?|prices?|unemployment|wages?|margin|owned|stake|jobs|currency|dollar|euro|yen|rupee|peso|real"
+    r"|yields?|prices?|unemployment|wages?|(?<!dumping )(?<!subsidy )margin|owned|stake|jobs|currency|dollar"
+    r"|euro|yen|rupee|peso|real"
     r"|ringgit|franc|S&P|Nasdaq|Nikkei|KOSPI|Dow|bookings|output|capacity"
     r"|spending|consumption|deficit|surplus|survey|voters|majority|turnout|forecasts?|expectations)\b"
 )

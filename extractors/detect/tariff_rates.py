@@ -141,6 +141,11 @@ def find_rates(sentence: str, context: bool) -> list[RateMention]:
     for mention in candidates:
         if mention.zero_cue or _is_linked(sentence, mention, linked, context):
             linked.append(mention)
+    # The first end of a range is the rate its second end is ("hit by 15%-25% tariffs").
+    for first, second in pairwise(candidates):
+        if second in linked and first not in linked and _RANGE_JOIN.match(sentence[first.end : second.start]):
+            linked.append(first)
+    linked.sort(key=lambda r: r.start)
     _mark_changes(sentence, linked)
     _mark_removals(sentence, linked)
     return linked
@@ -157,8 +162,11 @@ def _number(text: str) -> float:
 def _candidates(sentence: str) -> list[RateMention]:
     found: list[RateMention] = []
     for m in _PCT.finditer(sentence):
-        if m.group("minus"):
+        # "-25%" right after a rate is the second end of a range ("15%-25%"), not a negative number.
+        minus = m.group("minus")
+        if minus and not (minus == "-" and sentence[: m.start()].rstrip().endswith("%")):
             continue
+        start = m.start("num") if minus else m.start()
         number = m.group("num")
         value = _number(number) if number else float(NUMBER_WORDS[m.group("word").lower()])
         head = _RANGE_HEAD.search(sentence, 0, m.start())
@@ -167,7 +175,7 @@ def _candidates(sentence: str) -> list[RateMention]:
             text = head.group(group).lower()
             first = float(NUMBER_WORDS[text]) if text in NUMBER_WORDS else float(text)
             found.append(RateMention(first, head.start(group), head.end(group)))
-        found.append(RateMention(value, m.start(), m.end()))
+        found.append(RateMention(value, start, m.end()))
     for m in _FRACTION.finditer(sentence):
         found.append(RateMention(_FRACTIONS[m.group(1).lower()], m.start(), m.end()))
     free_goods = [(m.start(), m.end()) for m in _FREE_GOODS.finditer(sentence)]

@@ -202,6 +202,10 @@ def test_dev_set_floor() -> None:
         ("The EU applies a 27,5 % duty on those cars.", [27.5]),
         ("Brussels will charge a 25 % levy on the steel.", [25]),
         ("A duty of 1,250% was set on the garlic.", [1250]),
+        # Dumping margins are the duty rates of anti-dumping orders; "15%-25%" is a range, not minus 25.
+        ("The DOC set a weighted-average dumping margin of 0.59 percent for Hyundai Steel.", [0.59]),
+        ("A range of US steel products will be hit by 15%-25% tariffs.", [15, 25]),
+        ("Shares fell -3.1% on the tariff news.", []),
         # Domestic charges are no border measure.
         ("Electricity tariffs will rise 8% from April 1, the regulator said.", []),
         ("Mobile tariffs go up 12% as Jio and Airtel revise their tariff plans.", []),
