@@ -4,11 +4,11 @@
    timeline (Prefect's task-run lines) tells when each phase starts and how long it lasts.
 2. `--kills` runs (20) on a second warehouse, each SIGKILLed at a random moment of a phase chosen in turn
    (process start, Prefect server start, poll, queue, fetch, extract, load, alerts, finish), seeded and
-   printed; then one clean run. The feeds grow from run to run, as real feeds do, so later runs have
-   work to be killed in too.
+   printed; then one clean run. The feeds grow from run to run, as real feeds do, so every run has
+   work to be killed in.
 3. The two warehouses must agree: the same articles with the same text hashes, the same detections per
    article, no duplicate by key or by URL, an empty frontier, no run left `running`; every alert of the
-   reference raised and delivered, each delivered at most once more than once per kill.
+   reference raised and delivered, with at most one duplicate delivery per kill.
 4. Two runs started at once: one writes, the other waits its `run_wait_s` and exits 75; the file is
    intact.
 
@@ -321,7 +321,7 @@ def main() -> int:
         kills, launches, finished = 0, 0, 0
         killed_in: Counter[str] = Counter()
         while kills < args.kills and launches < 3 * args.kills:
-            news.show(min(1.0, (launches + 1) / (args.kills / 2)))
+            news.show(min(1.0, (launches + 1) / args.kills))  # new articles for every run to be killed in
             phase = phases[launches % len(phases)]
             delay = rng.uniform(0, durations[phase])
             launches += 1
