@@ -22,6 +22,7 @@ from flows.progress import RunProgress
 from flows.sample_news import render_sample, sample_sources
 from flows.summary import RunSummary
 from tests.extractors.fault_server import FaultServer
+from tests.flows.news_pages import ARTICLE
 from tests.lock_holder import holding, holding_run_lock
 from warehouse import store
 from warehouse.engine import reader, writer
@@ -30,15 +31,6 @@ from warehouse.migrate import ensure_schema
 pytestmark = pytest.mark.flow
 
 TODAY = date(2026, 11, 24)
-
-ARTICLE = """<html lang="en"><head><title>{title}</title></head><body>
-<nav><a href="/">Home</a> <a href="/trade">Trade</a></nav>
-<article><h1>{title}</h1>
-<p>{body} Officials said the measure would be reviewed by trade ministers at a meeting next month, and
-exporters warned that the cost would reach consumers before the end of the quarter.</p>
-<p>Industry groups asked for a longer consultation period and for exemptions covering spare parts, while
-the ministry said its decision followed months of talks with partners and a public hearing.</p>
-</article><footer>Copyright Example News</footer></body></html>"""
 
 EMPTY_PAGE = "<html><body><div class='cookie'>We use cookies. Accept?</div></body></html>"
 

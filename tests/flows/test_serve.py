@@ -23,6 +23,7 @@ import pytest
 from sqlalchemy import text
 
 from flows.local_server import Page, serve
+from tests.flows.news_pages import ARTICLE
 from warehouse.engine import reader
 
 pytestmark = pytest.mark.flow
@@ -31,15 +32,6 @@ DEPLOYMENT = "daily/tradewatch-daily"
 # A cold `prefect server start` takes 10-20 s on two cores; a loaded CI machine, more.
 SERVER_START_S = 120.0
 RUN_TIMEOUT_S = 180.0
-
-ARTICLE = """<html lang="en"><head><title>{title}</title></head><body>
-<nav><a href="/">Home</a></nav>
-<article><h1>{title}</h1>
-<p>{body} Officials said the measure would be reviewed by trade ministers at a meeting next month, and
-exporters warned that the cost would reach consumers before the end of the quarter.</p>
-<p>Industry groups asked for a longer consultation period and for exemptions covering spare parts, while
-the ministry said its decision followed months of talks with partners and a public hearing.</p>
-</article><footer>Copyright Example News</footer></body></html>"""
 
 
 def _free_port() -> int:
