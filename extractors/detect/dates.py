@@ -244,7 +244,11 @@ def _resolve(match: re.Match[str], sentence: str, published: date) -> _Raw | Non
     if kind == "wd":
         rel = (g("wd_rel") or "").lower()
         wd_direction = {"next": "future", "last": "past"}.get(rel, direction or "past")
-        day = _pick_weekday(_WEEKDAYS[g("wd_d").lower()], published, wd_direction)
+        # "next Tuesday" in a Tuesday article is a week on, "last Tuesday" a week back; a bare "from
+        # Saturday" in a Saturday article is that day.
+        day = _pick_weekday(
+            _WEEKDAYS[g("wd_d").lower()], published, wd_direction, strict=rel in ("next", "last")
+        )
         return _Raw(start, end, day, day)
     if kind == "adj":
         if not _ADJ_PERIOD.match(sentence[end:]):
@@ -384,11 +388,12 @@ def _pick_month_year(month: int, published: date, direction: Tense | None) -> in
     return published.year + min((0, 1, -1), key=lambda years: abs(offset + 12 * years))
 
 
-def _pick_weekday(weekday: int, published: date, direction: str) -> date:
-    """Forward: the next such day, publication day included ("from Saturday" in a Saturday article)."""
+def _pick_weekday(weekday: int, published: date, direction: str, *, strict: bool = False) -> date:
+    """Forward: the next such day, publication day included ("from Saturday" in a Saturday article) unless
+    `strict`; backward likewise."""
     if direction == "future":
-        return published + timedelta(days=(weekday - published.weekday()) % 7)
-    return published - timedelta(days=(published.weekday() - weekday) % 7)
+        return published + timedelta(days=(weekday - published.weekday()) % 7 or (7 if strict else 0))
+    return published - timedelta(days=(published.weekday() - weekday) % 7 or (7 if strict else 0))
 
 
 def _part_of_month(year: int, month: int, part: str | None) -> tuple[date, date]:

@@ -123,3 +123,16 @@ def test_durations_are_told_apart() -> None:
 )
 def test_sentence_tense(sentence: str, tense: str | None) -> None:
     assert sentence_tense(sentence) == tense
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The tariffs will rise to 50% next Tuesday.", date(2025, 6, 10)),  # published on a Tuesday
+        ("The duties were imposed last Tuesday.", date(2025, 5, 27)),
+        ("The new duties apply from Tuesday.", date(2025, 6, 3)),  # a bare weekday may be the day itself
+    ],
+)
+def test_next_and_last_weekday_are_never_the_publication_day(text: str, expected: date) -> None:
+    [mention] = find_dates(text, date(2025, 6, 3))
+    assert mention.date_start == expected
