@@ -148,7 +148,3 @@ def record_load_failure(
             run_id=run_id,
         )
     )
-
-
-def queued(conn: Connection) -> int:
-    return int(conn.exec_driver_sql("select count(*) from frontier").scalar_one())
